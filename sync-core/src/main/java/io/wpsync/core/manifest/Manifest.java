@@ -1,0 +1,178 @@
+package io.wpsync.core.manifest;
+
+import io.wpsync.core.hash.Digest;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.Comparator;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeMap;
+
+/**
+ * An immutable, validated description of a wp-content tree: every entry sorted by path.
+ *
+ * <p>Its {@link #id()} is the SHA-256 of its canonical byte form ({@link ManifestCodec#encode}),
+ * so two manifests with the same entries and piece size have the same id on every machine. A
+ * manifest can only be built from entries that pass {@link PathRules#validate}: no path escapes
+ * the tree, no entry hides under a symlink or a file, no two paths collide after normalization.
+ *
+ * <pre>{@code
+ * Manifest m = Manifest.of(Manifest.DEFAULT_PIECE_SIZE, entries);
+ * ManifestDiff d = ManifestDiff.between(previous, m);
+ * }</pre>
+ */
+public final class Manifest {
+  /** 4 MiB: files larger than this are listed as pieces. */
+  public static final int DEFAULT_PIECE_SIZE = 4 * 1024 * 1024;
+  /** Smallest accepted piece size (64 KiB). */
+  public static final int MIN_PIECE_SIZE = 64 * 1024;
+  /** Largest accepted piece size (16 MiB, well under the wire protocol's frame limit). */
+  public static final int MAX_PIECE_SIZE = 16 * 1024 * 1024;
+
+  /** Byte order of paths in manifests: unsigned UTF-8, the same on every platform. */
+  public static final Comparator<String> PATH_ORDER = PathRules::compareUtf8;
+
+  private final int pieceSize;
+  private final List<ManifestEntry> entries;
+  private final Map<String, ManifestEntry> byPath;
+  private volatile Digest id;
+
+  private Manifest(int pieceSize, List<ManifestEntry> sorted, Map<String, ManifestEntry> byPath) {
+    this.pieceSize = pieceSize;
+    this.entries = sorted;
+    this.byPath = byPath;
+  }
+
+  /**
+   * Builds a manifest from entries in any order.
+   *
+   * @throws UnsafePathException if any entry breaks {@link PathRules}
+   */
+  public static Manifest of(int pieceSize, List<ManifestEntry> entries) throws UnsafePathException {
+    checkPieceSize(pieceSize);
+    List<ManifestEntry> sorted = new ArrayList<>(entries);
+    sorted.sort(Comparator.comparing(ManifestEntry::path, PATH_ORDER));
+    PathRules.validate(sorted);
+    for (ManifestEntry e : sorted) {
+      checkPieces(pieceSize, e);
+    }
+    Map<String, ManifestEntry> byPath = new TreeMap<>(PATH_ORDER);
+    for (ManifestEntry e : sorted) {
+      byPath.put(e.path(), e);
+    }
+    return new Manifest(pieceSize, Collections.unmodifiableList(sorted), Collections.unmodifiableMap(byPath));
+  }
+
+  /** The empty tree. */
+  public static Manifest empty() {
+    return new Manifest(DEFAULT_PIECE_SIZE, List.of(), Map.of());
+  }
+
+  static void checkPieceSize(int pieceSize) {
+    if (pieceSize < MIN_PIECE_SIZE || pieceSize > MAX_PIECE_SIZE) {
+      throw new IllegalArgumentException(String.format(
+          "piece size %d outside [%d, %d]", pieceSize, MIN_PIECE_SIZE, MAX_PIECE_SIZE));
+    }
+  }
+
+  private static void checkPieces(int pieceSize, ManifestEntry e) throws UnsafePathException {
+    if (!e.isFile()) {
+      return;
+    }
+    long expected = e.size() <= pieceSize ? 0 : (e.size() + pieceSize - 1) / pieceSize;
+    if (e.pieces().size() != expected) {
+      throw new UnsafePathException(e.path(), String.format(
+          "a %d-byte file has %d piece digests, expected %d for %d-byte pieces",
+          e.size(), e.pieces().size(), expected, pieceSize));
+    }
+  }
+
+  /** The manifest id: SHA-256 of the canonical form. */
+  public Digest id() {
+    Digest d = id;
+    if (d == null) {
+      d = Digest.of(ManifestCodec.encode(this));
+      id = d;
+    }
+    return d;
+  }
+
+  public int pieceSize() {
+    return pieceSize;
+  }
+
+  /** All entries, sorted by {@link #PATH_ORDER}. */
+  public List<ManifestEntry> entries() {
+    return entries;
+  }
+
+  public Optional<ManifestEntry> entry(String path) {
+    return Optional.ofNullable(byPath.get(path));
+  }
+
+  public int size() {
+    return entries.size();
+  }
+
+  public int fileCount() {
+    int n = 0;
+    for (ManifestEntry e : entries) {
+      if (e.isFile()) {
+        n++;
+      }
+    }
+    return n;
+  }
+
+  /** Sum of file sizes (each path counted, duplicates included). */
+  public long totalBytes() {
+    long n = 0;
+    for (ManifestEntry e : entries) {
+      if (e.isFile()) {
+        n += e.size();
+      }
+    }
+    return n;
+  }
+
+  /** The distinct file objects, in manifest order of first appearance, one entry per digest. */
+  public List<ManifestEntry> uniqueObjects() {
+    Set<Digest> seen = new LinkedHashSet<>();
+    List<ManifestEntry> out = new ArrayList<>();
+    for (ManifestEntry e : entries) {
+      if (e.isFile() && seen.add(e.digest())) {
+        out.add(e);
+      }
+    }
+    return out;
+  }
+
+  /** Digests of every file object the tree needs. */
+  public Set<Digest> objectDigests() {
+    Set<Digest> out = new LinkedHashSet<>();
+    for (ManifestEntry e : entries) {
+      if (e.isFile()) {
+        out.add(e.digest());
+      }
+    }
+    return out;
+  }
+
+  @Override
+  public boolean equals(Object o) {
+    return o instanceof Manifest m && m.id().equals(id());
+  }
+
+  @Override
+  public int hashCode() {
+    return id().hashCode();
+  }
+
+  @Override
+  public String toString() {
+    return "Manifest[" + id().shortHex(12) + ", " + entries.size() + " entries]";
+  }
+}
