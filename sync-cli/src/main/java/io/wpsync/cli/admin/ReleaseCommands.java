@@ -1,0 +1,81 @@
+package io.wpsync.cli.admin;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.nio.file.Path;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code wpsync release create|show} and {@code wpsync releases}. */
+public final class ReleaseCommands {
+  private ReleaseCommands() {}
+
+  /** {@code wpsync release ...}. */
+  @Command(name = "release", description = "Create or show a release.",
+      subcommands = {Create.class, Show.class}, mixinStandardHelpOptions = true)
+  public static final class Release {}
+
+  /** Uploads a tree or bundle as a new release. */
+  @Command(name = "create", mixinStandardHelpOptions = true,
+      description = "Create a release from a wp-content directory (streamed as a tar) or a .tar/.tar.gz bundle.")
+  public static final class Create extends AdminCommand {
+    @Parameters(paramLabel = "DIR|BUNDLE", description = "wp-content directory or bundle file.")
+    Path source;
+
+    @Option(names = {"-m", "--message"}, description = "What changed (shown in the release history).")
+    String message;
+
+    @Option(names = "--author", defaultValue = "${env:USER}", description = "Who made it (default: $USER).")
+    String author;
+
+    @Override
+    protected int call(AdminClient api) throws AdminException, InterruptedException {
+      JsonNode r = api.createRelease(source, message, author, path -> true);
+      if (options.json()) {
+        printJson(r);
+      } else {
+        out().printf("created release %s (%s files, %s bytes, manifest %s)%n",
+            r.path("id").asText(), r.path("fileCount").asText("?"), r.path("totalBytes").asText("?"),
+            abbreviate(r.path("manifestId").asText()));
+      }
+      return 0;
+    }
+  }
+
+  /** Shows one release. */
+  @Command(name = "show", mixinStandardHelpOptions = true, description = "Show one release and its diff to its parent.")
+  public static final class Show extends AdminCommand {
+    @Parameters(paramLabel = "RELEASE")
+    String id;
+
+    @Override
+    protected int call(AdminClient api) throws AdminException, InterruptedException {
+      printJson(api.release(id));
+      return 0;
+    }
+  }
+
+  /** Lists releases. */
+  @Command(name = "releases", mixinStandardHelpOptions = true, description = "List releases, newest first.")
+  public static final class ListReleases extends AdminCommand {
+    @Override
+    protected int call(AdminClient api) throws AdminException, InterruptedException {
+      JsonNode list = api.releases();
+      if (options.json()) {
+        printJson(list);
+        return 0;
+      }
+      JsonNode items = list.isArray() ? list : list.path("releases");
+      out().printf("%-14s %-8s %10s %14s  %s%n", "RELEASE", "FILES", "BYTES", "AUTHOR", "MESSAGE");
+      for (JsonNode r : items) {
+        out().printf("%-14s %-8s %10s %14s  %s%n", r.path("id").asText(), r.path("fileCount").asText(),
+            r.path("totalBytes").asText(), r.path("author").asText(""), r.path("message").asText(""));
+      }
+      return 0;
+    }
+  }
+
+  static String abbreviate(String digest) {
+    return digest.length() > 19 ? digest.substring(0, 19) + "…" : digest;
+  }
+}
