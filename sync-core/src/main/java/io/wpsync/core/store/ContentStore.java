@@ -72,7 +72,8 @@ public interface ContentStore {
   /**
    * Where piece {@code index} (of {@code pieceSize}-byte pieces) of an object can be read, if that
    * piece is held and verified: from a complete object, or from a partial one whose piece is
-   * verified.
+   * verified. A partial's location names its partial file, which disappears when the object
+   * completes: a reader that gets {@link java.nio.file.NoSuchFileException} asks again.
    */
   Optional<PieceLocation> locatePiece(Digest digest, int pieceSize, int index) throws IOException;
 
@@ -89,6 +90,13 @@ public interface ContentStore {
   /** A byte range of a file that holds a verified piece. */
   record PieceLocation(Path file, long offset, int length) {}
 
-  /** What a garbage collection removed. */
-  record GcResult(int objectsRemoved, long bytesRemoved) {}
+  /**
+   * What a garbage collection removed: complete objects, partial objects, and the bytes of both.
+   */
+  record GcResult(int objectsRemoved, int partialsRemoved, long bytesRemoved) {
+    /** A result without partial objects. */
+    public GcResult(int objectsRemoved, long bytesRemoved) {
+      this(objectsRemoved, 0, bytesRemoved);
+    }
+  }
 }
