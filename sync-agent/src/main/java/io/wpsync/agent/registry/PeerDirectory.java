@@ -1,5 +1,6 @@
 package io.wpsync.agent.registry;
 
+import io.wpsync.agent.peer.PeerAddress;
 import io.wpsync.core.cluster.AgentInfo;
 import io.wpsync.core.cluster.ClusterJson;
 import io.wpsync.core.cluster.CoordinatorInfo;
@@ -100,6 +101,15 @@ public final class PeerDirectory implements Closeable {
     }
     out.sort(Comparator.comparing(CoordinatorInfo::id));
     return out;
+  }
+
+  /**
+   * Download sources for {@code releaseId}: up to {@code maxAgents} live agents other than {@code
+   * self} (see {@link SourceSelection}) plus every live coordinator.
+   */
+  public List<PeerAddress> sources(String self, String releaseId, String zone, int maxAgents) {
+    return SourceSelection.choose(agents().values(), coordinators(), self, releaseId, zone, maxAgents,
+        java.util.concurrent.ThreadLocalRandom.current());
   }
 
   private static List<ChildData> children(CuratorCache cache, String parent) {
