@@ -1,0 +1,26 @@
+package io.wpsync.agent;
+
+import io.wpsync.agent.rollout.FetchProgress;
+
+/**
+ * What {@code GET /status} returns: where the agent is, what it is doing and why it is (not)
+ * ready. Per-piece progress of the ongoing fetch is here and only here, never in ZooKeeper.
+ */
+public record AgentStatus(
+    String id,
+    String network,
+    String mode,
+    String zone,
+    String current,
+    String staged,
+    String stagedFor,
+    String committed,
+    String state,
+    boolean ready,
+    String readyReason,
+    long behindMillis,
+    boolean zkConnected,
+    FetchProgress.Snapshot progress,
+    String lastError,
+    String p2p,
+    String http) {}

@@ -1,0 +1,208 @@
+package io.wpsync.agent.rollout;
+
+import io.wpsync.agent.fetch.FetchException;
+import io.wpsync.agent.fetch.FetchListener;
+import io.wpsync.agent.fetch.FetchResult;
+import io.wpsync.agent.peer.PeerAddress;
+import io.wpsync.core.hash.Digest;
+import io.wpsync.core.manifest.Manifest;
+import io.wpsync.core.manifest.ManifestCodec;
+import io.wpsync.core.manifest.ManifestFormatException;
+import io.wpsync.core.manifest.UnsafePathException;
+import io.wpsync.core.release.ReleaseLayout;
+import io.wpsync.core.release.ReleaseMaterializer;
+import io.wpsync.core.release.ReleaseRecord;
+import io.wpsync.core.release.ReleaseRetention;
+import io.wpsync.core.release.ReleaseSwitch;
+import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.DigestMismatchException;
+import java.io.IOException;
+import java.nio.file.FileSystemException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real {@link ReleaseWorkspace}: the swarm download into the content store, the
+ * materializer's {@code releases/<id>} (built in a staging directory, fsynced, renamed), the atomic
+ * {@code current} switch, and retention followed by store garbage collection.
+ *
+ * <p>Staging maps failures to the {@link StageException.Cause} a human acts on: no space left on
+ * the device is DISK_FULL, a digest that does not match (or a bad manifest) is VERIFICATION, a
+ * download that ran out of time is FETCH_TIMEOUT. Garbage collection keeps every object (and the
+ * manifest) of every release retention kept, so it never removes what {@code current} or a staged
+ * release needs.
+ */
+public final class LocalReleases implements ReleaseWorkspace {
+  private static final Logger LOG = LoggerFactory.getLogger(LocalReleases.class);
+
+  /** Downloads a manifest and its objects within a time limit (a {@code SwarmFetcher} per call). */
+  @FunctionalInterface
+  public interface Downloader {
+    FetchResult fetch(Digest manifestId, List<PeerAddress> peers, Duration timeout, FetchListener listener)
+        throws IOException, InterruptedException;
+  }
+
+  /** Where to download a release from, asked anew for each download. */
+  @FunctionalInterface
+  public interface Sources {
+    List<PeerAddress> forRelease(String releaseId);
+  }
+
+  private final ContentStore store;
+  private final ReleaseLayout layout;
+  private final ReleaseMaterializer materializer;
+  private final ReleaseSwitch releaseSwitch;
+  private final ReleaseRetention retention;
+  private final Downloader downloader;
+  private final Sources sources;
+  private final Clock clock;
+
+  public LocalReleases(ContentStore store, ReleaseLayout layout, ReleaseMaterializer materializer,
+      ReleaseSwitch releaseSwitch, ReleaseRetention retention, Downloader downloader, Sources sources, Clock clock) {
+    this.store = store;
+    this.layout = layout;
+    this.materializer = materializer;
+    this.releaseSwitch = releaseSwitch;
+    this.retention = retention;
+    this.downloader = downloader;
+    this.sources = sources;
+    this.clock = clock;
+  }
+
+  @Override
+  public String current() throws IOException {
+    return releaseSwitch.current().orElse(null);
+  }
+
+  @Override
+  public boolean isStaged(String releaseId) throws IOException {
+    return layout.isComplete(releaseId);
+  }
+
+  @Override
+  public void stage(String releaseId, String manifestIdText, long deadlineMillis, FetchProgress progress)
+      throws StageException, InterruptedException {
+    Digest manifestId;
+    try {
+      manifestId = Digest.parse(manifestIdText);
+    } catch (IllegalArgumentException | NullPointerException e) {
+      throw new StageException(StageException.Cause.UNKNOWN_RELEASE,
+          "release " + releaseId + " names no valid manifest id ('" + manifestIdText + "')");
+    }
+    try {
+      Optional<ReleaseRecord> existing = layout.isComplete(releaseId) ? layout.record(releaseId) : Optional.empty();
+      if (existing.isPresent()) {
+        if (existing.get().manifestId().equals(manifestId)) {
+          return;
+        }
+        throw new StageException(StageException.Cause.VERIFICATION, String.format(
+            "releases/%s already holds manifest %s, not %s", releaseId, existing.get().manifestId(), manifestId));
+      }
+      long timeout = deadlineMillis - clock.millis();
+      if (timeout <= 0) {
+        throw new StageException(StageException.Cause.FETCH_TIMEOUT, "no time left before the deadline to fetch "
+            + releaseId);
+      }
+      List<PeerAddress> peers = sources.forRelease(releaseId);
+      FetchResult result = downloader.fetch(manifestId, peers, Duration.ofMillis(timeout), new FetchListener() {
+        @Override
+        public void onStart(int total, int present) {
+          progress.totals(0, total);
+          progress.done(0, present);
+        }
+
+        @Override
+        public void onPiece(int done, int total, long bytes, boolean fromOrigin) {
+          progress.addPiece(bytes);
+          progress.done(progress.bytesDone(), done);
+        }
+      });
+      Manifest manifest = ManifestCodec.decode(store.read(manifestId));
+      progress.totals(manifest.totalBytes(), result.pieceCount());
+      materializer.materialize(releaseId, manifest);
+      LOG.info("staged {} ({} files, {} bytes; fetched {} pieces, {} bytes, {} already held) in {} ms",
+          releaseId, manifest.fileCount(), manifest.totalBytes(), result.piecesFetched(), result.bytesFetched(),
+          result.piecesPresent(), result.duration().toMillis());
+    } catch (StageException e) {
+      throw e;
+    } catch (DigestMismatchException e) {
+      throw new StageException(StageException.Cause.VERIFICATION, e.getMessage(), e);
+    } catch (ManifestFormatException | UnsafePathException e) {
+      throw new StageException(StageException.Cause.VERIFICATION, "manifest " + manifestId + ": " + e.getMessage(), e);
+    } catch (FetchException e) {
+      boolean late = clock.millis() >= deadlineMillis;
+      throw new StageException(late ? StageException.Cause.FETCH_TIMEOUT : StageException.Cause.FETCH_FAILED,
+          releaseId + ": " + e.getMessage(), e);
+    } catch (IOException e) {
+      if (isDiskFull(e)) {
+        throw new StageException(StageException.Cause.DISK_FULL, "no space left on device while staging "
+            + releaseId + " (" + e.getMessage() + "); free space under " + layout.root() + " and "
+            + store.root(), e);
+      }
+      throw new StageException(StageException.Cause.IO, releaseId + ": " + e, e);
+    }
+  }
+
+  static boolean isDiskFull(Throwable e) {
+    for (Throwable t = e; t != null; t = t.getCause()) {
+      String m = t instanceof FileSystemException f ? f.getReason() : t.getMessage();
+      if (m != null && (m.toLowerCase(Locale.ROOT).contains("no space left") || m.contains("ENOSPC")
+          || m.toLowerCase(Locale.ROOT).contains("disk quota exceeded"))) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  @Override
+  public long switchTo(String releaseId) throws IOException {
+    releaseSwitch.switchTo(releaseId);
+    return clock.millis();
+  }
+
+  /**
+   * Unpins: the directory stays while retention keeps it among the last K (a retry of the same
+   * target is then instant) and goes with the next {@link #cleanUp} otherwise.
+   */
+  @Override
+  public void discard(String releaseId) throws IOException {
+    if (releaseId.equals(current())) {
+      throw new IllegalStateException("cannot discard " + releaseId + ": it is current");
+    }
+  }
+
+  @Override
+  public void cleanUp(Set<String> pinned) throws IOException {
+    ReleaseRetention.Result r = retention.cleanup(pinned);
+    if (!r.removed().isEmpty()) {
+      LOG.info("retention removed releases {}; kept {}", r.removed(), r.kept());
+    }
+    Set<Digest> keep = new HashSet<>();
+    for (String id : layout.releaseIds()) {
+      Optional<ReleaseRecord> record = layout.record(id);
+      if (record.isEmpty()) {
+        continue;
+      }
+      Digest m = record.get().manifestId();
+      keep.add(m);
+      try {
+        keep.addAll(ManifestCodec.decode(store.read(m)).objectDigests());
+      } catch (ManifestFormatException | UnsafePathException | IOException e) {
+        // without its manifest we cannot know what the release references: collect nothing
+        LOG.warn("store GC skipped: cannot read manifest {} of release {}: {}", m, id, e.getMessage());
+        return;
+      }
+    }
+    var gc = store.gc(keep);
+    if (gc.objectsRemoved() > 0) {
+      LOG.info("store GC removed {} objects ({} bytes)", gc.objectsRemoved(), gc.bytesRemoved());
+    }
+  }
+}
