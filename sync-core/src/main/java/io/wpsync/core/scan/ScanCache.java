@@ -1,0 +1,92 @@
+package io.wpsync.core.scan;
+
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
+import com.github.benmanes.caffeine.cache.stats.CacheStats;
+import io.wpsync.core.hash.FileDigests;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Remembers file digests by (relative path, piece size, {@link FileStamp}), so a rescan of an
+ * unchanged tree reads attributes only, never contents.
+ *
+ * <p>A hit requires the same path, size, mtime, ctime, device and inode as when the digest was
+ * computed: a rewrite, a {@code touch -d} (changes ctime) or a replace-by-rename (changes the inode)
+ * all miss. File times have a coarse granularity (a kernel tick), so a file rewritten with the same
+ * size within one tick of being hashed would keep its stamp; such "racy" results are not stored:
+ * a digest is cached only if the file's ctime is older than {@code racyWindow} before hashing began.
+ * Bounded by entry count (least-recently/frequently used entries are evicted); statistics are
+ * recorded for metrics.
+ */
+public final class ScanCache {
+  /** Default bound: about 250 bytes per entry, so ~125 MB at most, far above a real wp-content. */
+  public static final long DEFAULT_MAX_ENTRIES = 500_000;
+  /** Default racy window: generous against coarse and network file system clocks. */
+  public static final Duration DEFAULT_RACY_WINDOW = Duration.ofSeconds(2);
+
+  private record Key(String path, int pieceSize, FileStamp stamp) { }
+
+  private final Cache<Key, FileDigests> cache;
+  private final long racyWindowNanos;
+  private final Clock clock;
+
+  /** A cache with the default bound and racy window on the system clock. */
+  public ScanCache() {
+    this(DEFAULT_MAX_ENTRIES, DEFAULT_RACY_WINDOW, Clock.systemUTC());
+  }
+
+  public ScanCache(long maxEntries, Duration racyWindow, Clock clock) {
+    if (maxEntries < 0 || racyWindow.isNegative()) {
+      throw new IllegalArgumentException("maxEntries " + maxEntries + " and racyWindow " + racyWindow
+          + " must not be negative");
+    }
+    this.cache = Caffeine.newBuilder().maximumSize(maxEntries).recordStats().build();
+    this.racyWindowNanos = racyWindow.toNanos();
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  /** The digests remembered for exactly this stamp, or null. */
+  public FileDigests lookup(String path, int pieceSize, FileStamp stamp) {
+    return cache.getIfPresent(new Key(path, pieceSize, stamp));
+  }
+
+  /** The clock reading to pass to {@link #store} as the moment hashing began. */
+  public Instant now() {
+    return clock.instant();
+  }
+
+  /**
+   * Remembers {@code digests} for {@code stamp}, unless the file changed too recently before
+   * {@code hashStarted} to trust its stamp (see class comment). Returns whether it was stored.
+   */
+  public boolean store(String path, int pieceSize, FileStamp stamp, FileDigests digests, Instant hashStarted) {
+    if (digests.size() != stamp.size()) {
+      throw new IllegalArgumentException(path + ": digests of " + digests.size()
+          + " bytes for a stamp of " + stamp.size() + " bytes");
+    }
+    long started = TimeUnit.SECONDS.toNanos(hashStarted.getEpochSecond()) + hashStarted.getNano();
+    if (stamp.ctimeNanos() >= started - racyWindowNanos) {
+      return false;
+    }
+    cache.put(new Key(path, pieceSize, stamp), digests);
+    return true;
+  }
+
+  /** Hits, misses and evictions since creation. */
+  public CacheStats stats() {
+    return cache.stats();
+  }
+
+  /** Entries held now (approximate, as Caffeine reports it). */
+  public long size() {
+    return cache.estimatedSize();
+  }
+
+  public void invalidateAll() {
+    cache.invalidateAll();
+  }
+}
