@@ -9,10 +9,17 @@ import io.netty.handler.codec.DecoderException;
  */
 public class ProtocolException extends DecoderException {
   private final ErrorCode code;
+  private final String detail;
 
   public ProtocolException(ErrorCode code, String message) {
     super(code + ": " + message);
     this.code = code;
+    this.detail = message;
+  }
+
+  /** The message without the code prefix (what is sent in the ERROR frame). */
+  public String detail() {
+    return detail;
   }
 
   public ErrorCode code() {
