@@ -316,8 +316,7 @@ public final class FileContentStore implements ContentStore, Closeable {
       }
       Files.move(verified, target, StandardCopyOption.ATOMIC_MOVE);
     }
-    Durable.forceDirectory(shard);
-    Durable.forceDirectory(verified.getParent());
+    Durable.forceDirectory(shard); // the removed temporary name need not be durable: open() cleans tmp/
   }
 
   @Override

@@ -1,0 +1,71 @@
+package io.wpsync.core.release;
+
+import java.io.IOException;
+import java.nio.channels.FileChannel;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.FileSystemException;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Puts one store object at a path of a release being built: a hard link where the mode allows,
+ * otherwise (or when linking fails) an independent copy.
+ *
+ * <p>Link failures other than a missing object fall back to a copy with a warning: EXDEV (the store
+ * is on another filesystem or mount: after the first one, every later file is copied without
+ * trying), EMLINK (an object already has the filesystem's maximum number of links, e.g. the many
+ * identical {@code index.php} files of WordPress plugins across retained releases), EPERM
+ * (protected hard links). Copies go through {@link FileChannel#transferTo}, kernel to kernel.
+ */
+final class ObjectPlacer {
+  private static final Logger log = LoggerFactory.getLogger(ObjectPlacer.class);
+  private final AtomicBoolean linkingBroken = new AtomicBoolean();
+  private final AtomicBoolean warnedOnce = new AtomicBoolean();
+
+  /** Hard-links {@code object} at {@code target}; returns false (after a warning) if it had to copy. */
+  boolean linkOrCopy(Path object, Path target, int copyMode) throws IOException {
+    if (!linkingBroken.get()) {
+      try {
+        Files.createLink(target, object);
+        return true;
+      } catch (NoSuchFileException | FileAlreadyExistsException e) {
+        throw e;
+      } catch (FileSystemException | UnsupportedOperationException e) {
+        String reason = e instanceof FileSystemException f && f.getReason() != null ? f.getReason() : e.toString();
+        boolean crossDevice = reason.contains("cross-device") || e instanceof UnsupportedOperationException;
+        if (crossDevice) {
+          linkingBroken.set(true);
+        }
+        if (crossDevice ? warnedOnce.compareAndSet(false, true) : true) {
+          log.warn("cannot hard-link {} at {} ({}): copying{}", object, target, reason,
+              crossDevice ? " this and every further file of the release (store on another filesystem?)" : "");
+        }
+      }
+    }
+    copy(object, target, copyMode);
+    return false;
+  }
+
+  /** Copies {@code object} to a new file {@code target} with {@code mode}, fsynced. */
+  void copy(Path object, Path target, int mode) throws IOException {
+    try (FileChannel in = FileChannel.open(object, StandardOpenOption.READ);
+        FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
+      long size = in.size();
+      long pos = 0;
+      while (pos < size) {
+        long n = in.transferTo(pos, size - pos, out);
+        if (n <= 0) {
+          throw new IOException(String.format("copy %s to %s: source ended at %d of %d bytes", object, target, pos, size));
+        }
+        pos += n;
+      }
+      out.force(true);
+    }
+    Files.setPosixFilePermissions(target, Modes.permissions(mode));
+  }
+}

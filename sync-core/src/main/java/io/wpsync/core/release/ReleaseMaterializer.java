@@ -1,0 +1,274 @@
+package io.wpsync.core.release;
+
+import io.wpsync.core.manifest.Manifest;
+import io.wpsync.core.manifest.ManifestEntry;
+import io.wpsync.core.manifest.PathRules;
+import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.Durable;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Builds {@code releases/<id>} from a {@link Manifest} and the objects of a {@link ContentStore}.
+ *
+ * <p>Guarantee: a release directory is complete or absent. The tree is built in
+ * {@code releases/.staging-<id>-<random>} (never a valid id, so never seen as a release):
+ * directories, then files and symlinks (files placed in parallel), then the linked paths, then
+ * directory modes; every directory and copied file is fsynced; then the {@link ReleaseRecord} is
+ * written durably and the staging directory renamed to {@code releases/<id>} (and
+ * {@code releases/} fsynced). Any failure removes the staging directory and the record.
+ *
+ * <p>Files: see {@link ReleaseMode} (hard links to the store's 0444 objects in READ_ONLY, copies in
+ * LIVE or when a link cannot give the manifest's mode). Symlinks get their manifest target
+ * verbatim; linked paths (see {@link ReleaseOptions}) get a symlink to their absolute path.
+ *
+ * <p>Materializing an id that already exists with the same manifest, mode and linked paths is a
+ * no-op returning the existing record; with anything else it fails. Thread-safe; two
+ * materializations of the same id in this process are serialized.
+ *
+ * <pre>{@code
+ * ReleaseMaterializer m = new ReleaseMaterializer(layout, store, ReleaseOptions.defaults(), Clock.systemUTC());
+ * ReleaseRecord r = m.materialize("r42", manifest);
+ * releaseSwitch.switchTo("r42");
+ * }</pre>
+ */
+public final class ReleaseMaterializer {
+  private static final Logger log = LoggerFactory.getLogger(ReleaseMaterializer.class);
+  private static final AtomicInteger THREADS = new AtomicInteger();
+
+  private final ReleaseLayout layout;
+  private final ContentStore store;
+  private final ReleaseOptions options;
+  private final Clock clock;
+  private final ObjectPlacer placer = new ObjectPlacer();
+  private final Map<String, Object> idLocks = new ConcurrentHashMap<>();
+
+  public ReleaseMaterializer(ReleaseLayout layout, ContentStore store, ReleaseOptions options, Clock clock) {
+    this.layout = Objects.requireNonNull(layout, "layout");
+    this.store = Objects.requireNonNull(store, "store");
+    this.options = Objects.requireNonNull(options, "options");
+    this.clock = Objects.requireNonNull(clock, "clock");
+  }
+
+  public ReleaseOptions options() {
+    return options;
+  }
+
+  /**
+   * Materializes {@code manifest} as release {@code id}.
+   *
+   * @throws IllegalArgumentException if the id is invalid or a linked path collides with the
+   *     manifest (nothing is written)
+   * @throws io.wpsync.core.store.NoSuchObjectException if the store lacks an object of the manifest
+   * @throws FileAlreadyExistsException if {@code id} exists with other content
+   */
+  public ReleaseRecord materialize(String id, Manifest manifest) throws IOException {
+    ReleaseLayout.checkId(id);
+    Objects.requireNonNull(manifest, "manifest");
+    checkLinkedPaths(manifest);
+    layout.create();
+    synchronized (idLocks.computeIfAbsent(id, k -> new Object())) {
+      Optional<ReleaseRecord> existing = existing(id, manifest);
+      if (existing.isPresent()) {
+        return existing.get();
+      }
+      long start = System.nanoTime();
+      Path staging = layout.releasesDir().resolve(ReleaseLayout.STAGING_PREFIX + id + "-" + ReleaseLayout.randomSuffix());
+      Files.createDirectory(staging, PosixFilePermissions.asFileAttribute(Modes.permissions(0700)));
+      boolean recordWritten = false;
+      boolean published = false;
+      try {
+        int copies = build(staging, manifest);
+        ReleaseRecord record = new ReleaseRecord(id, manifest.id(), options.mode(), clock.instant(), options.linkedPaths());
+        Durable.writeAtomically(layout.recordFile(id), record.encode(), layout.metaDir(), true);
+        recordWritten = true;
+        Files.move(staging, layout.releaseDir(id), StandardCopyOption.ATOMIC_MOVE);
+        published = true;
+        Durable.forceDirectory(layout.releasesDir());
+        log.info("materialized release {} ({}, {} entries, {} files copied) in {} ms",
+            id, options.mode(), manifest.size(), copies, (System.nanoTime() - start) / 1_000_000);
+        return record;
+      } finally {
+        if (!published) {
+          if (recordWritten) {
+            Files.deleteIfExists(layout.recordFile(id));
+          }
+          try {
+            Trees.deleteTree(staging);
+          } catch (IOException e) {
+            log.warn("could not remove staging directory {} (removed at next startup): {}", staging, e.toString());
+          }
+        }
+      }
+    }
+  }
+
+  /** Refuses linked names that are, or contain, manifest entries, or whose parent is not a manifest directory. */
+  private void checkLinkedPaths(Manifest manifest) {
+    for (String name : options.linkedPaths().keySet()) {
+      if (manifest.entry(name).isPresent()) {
+        throw new IllegalArgumentException(String.format(
+            "linked path '%s' collides with the manifest entry '%s' (a %s); remove it from the tree or the linked paths",
+            name, name, manifest.entry(name).get().type().name().toLowerCase()));
+      }
+      String prefix = name + "/";
+      for (ManifestEntry e : manifest.entries()) {
+        if (e.path().startsWith(prefix)) {
+          throw new IllegalArgumentException(String.format(
+              "linked path '%s' collides with the manifest entry '%s' under it; remove it from the tree or the linked paths",
+              name, e.path()));
+        }
+      }
+      String parent = PathRules.parentOf(name);
+      if (parent != null && !manifest.entry(parent).map(ManifestEntry::isDirectory).orElse(false)) {
+        throw new IllegalArgumentException(String.format(
+            "linked path '%s' needs '%s' to be a directory of the manifest", name, parent));
+      }
+    }
+  }
+
+  private Optional<ReleaseRecord> existing(String id, Manifest manifest) throws IOException {
+    Path dir = layout.releaseDir(id);
+    if (!Files.exists(dir, LinkOption.NOFOLLOW_LINKS)) {
+      return Optional.empty();
+    }
+    Optional<ReleaseRecord> record = layout.record(id);
+    if (record.isEmpty()) {
+      throw new FileAlreadyExistsException(dir.toString(), null,
+          "exists but is not a complete wpsync release (no record); remove it to materialize '" + id + "'");
+    }
+    ReleaseRecord r = record.get();
+    if (!r.manifestId().equals(manifest.id()) || r.mode() != options.mode()
+        || !r.linkedPaths().equals(options.linkedPaths())) {
+      throw new FileAlreadyExistsException(dir.toString(), null, String.format(
+          "release '%s' already exists with manifest %s (%s, links %s); asked for %s (%s, links %s)",
+          id, r.manifestId(), r.mode(), r.linkedPaths(), manifest.id(), options.mode(), options.linkedPaths()));
+    }
+    return record;
+  }
+
+  /** Builds the tree under {@code staging}; returns how many files were copied rather than linked. */
+  private int build(Path staging, Manifest manifest) throws IOException {
+    List<ManifestEntry> directories = new ArrayList<>();
+    List<ManifestEntry> others = new ArrayList<>();
+    for (ManifestEntry e : manifest.entries()) {
+      if (e.isDirectory()) {
+        // entries are sorted, so a parent is always created before its children
+        Files.createDirectory(staging.resolve(e.path()), PosixFilePermissions.asFileAttribute(Modes.permissions(0700)));
+        directories.add(e);
+      } else {
+        others.add(e);
+      }
+    }
+    AtomicInteger copies = new AtomicInteger();
+    placeAll(staging, others, copies);
+    for (Map.Entry<String, Path> link : options.linkedPaths().entrySet()) {
+      Files.createSymbolicLink(staging.resolve(link.getKey()), link.getValue());
+    }
+    ReleaseMode mode = options.mode();
+    for (int i = directories.size() - 1; i >= 0; i--) {
+      ManifestEntry d = directories.get(i);
+      Path p = staging.resolve(d.path());
+      Files.setPosixFilePermissions(p, Modes.permissions(mode.directoryMode(d.mode())));
+      Durable.forceDirectory(p);
+    }
+    Files.setPosixFilePermissions(staging, Modes.permissions(mode.rootMode()));
+    Durable.forceDirectory(staging);
+    return copies.get();
+  }
+
+  private void placeAll(Path staging, List<ManifestEntry> entries, AtomicInteger copies) throws IOException {
+    if (options.parallelism() == 1 || entries.size() < 64) {
+      for (ManifestEntry e : entries) {
+        place(staging, e, copies);
+      }
+      return;
+    }
+    ExecutorService pool = Executors.newFixedThreadPool(options.parallelism(), r -> {
+      Thread t = new Thread(r, "wpsync-materialize-" + THREADS.incrementAndGet());
+      t.setDaemon(true);
+      return t;
+    });
+    try {
+      int chunks = options.parallelism() * 4;
+      int chunkSize = (entries.size() + chunks - 1) / chunks;
+      List<Future<?>> futures = new ArrayList<>();
+      for (int from = 0; from < entries.size(); from += chunkSize) {
+        List<ManifestEntry> chunk = entries.subList(from, Math.min(entries.size(), from + chunkSize));
+        futures.add(pool.submit(() -> {
+          for (ManifestEntry e : chunk) {
+            if (Thread.currentThread().isInterrupted()) {
+              throw new InterruptedIOException("materialization cancelled");
+            }
+            place(staging, e, copies);
+          }
+          return null;
+        }));
+      }
+      for (Future<?> f : futures) {
+        f.get();
+      }
+    } catch (ExecutionException e) {
+      Throwable cause = e.getCause();
+      if (cause instanceof IOException io) {
+        throw io;
+      }
+      if (cause instanceof RuntimeException re) {
+        throw re;
+      }
+      throw new IOException(cause);
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new InterruptedIOException("interrupted while materializing into " + staging);
+    } finally {
+      pool.shutdownNow();
+      try {
+        if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
+          log.warn("materializer threads for {} did not stop", staging);
+        }
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+      }
+    }
+  }
+
+  private void place(Path staging, ManifestEntry e, AtomicInteger copies) throws IOException {
+    Path target = staging.resolve(e.path());
+    if (e.isSymlink()) {
+      Files.createSymbolicLink(target, Path.of(e.target()));
+      return;
+    }
+    Path object = store.objectPath(e.digest());
+    ReleaseMode mode = options.mode();
+    int fileMode = mode.fileMode(e.mode());
+    if (mode.linksFile(e.mode())) {
+      if (!placer.linkOrCopy(object, target, fileMode)) {
+        copies.incrementAndGet();
+      }
+    } else {
+      placer.copy(object, target, fileMode);
+      copies.incrementAndGet();
+    }
+  }
+}
