@@ -70,6 +70,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class AgentDaemon implements Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(AgentDaemon.class);
+  /** A download with no piece arriving for this long fails and is retried with fresh sources. */
+  private static final java.time.Duration STALL_TIMEOUT = java.time.Duration.ofSeconds(15);
 
   private enum State { STARTING, STARTED, CLOSED }
 
@@ -163,7 +165,7 @@ public final class AgentDaemon implements Closeable {
     directory.start();
     LocalReleases releases = new LocalReleases(store, layout, materializer, releaseSwitch, retention,
         (manifestId, peers, timeout, listener) -> new SwarmFetcher(store, peerClient, availability, config.id(),
-            FetchConfig.defaults().withZone(config.zone()).withTimeout(timeout), registry)
+            FetchConfig.defaults().withZone(config.zone()).withTimeout(timeout).withStallTimeout(STALL_TIMEOUT), registry)
             .fetch(manifestId, peers, listener),
         releaseId -> directory.sources(config.id(), releaseId, config.zone(), config.maxSources()),
         clock);

@@ -110,20 +110,7 @@ public final class LocalReleases implements ReleaseWorkspace {
         throw new StageException(StageException.Cause.FETCH_TIMEOUT, "no time left before the deadline to fetch "
             + releaseId);
       }
-      List<PeerAddress> peers = sources.forRelease(releaseId);
-      FetchResult result = downloader.fetch(manifestId, peers, Duration.ofMillis(timeout), new FetchListener() {
-        @Override
-        public void onStart(int total, int present) {
-          progress.totals(0, total);
-          progress.done(0, present);
-        }
-
-        @Override
-        public void onPiece(int done, int total, long bytes, boolean fromOrigin) {
-          progress.addPiece(bytes);
-          progress.done(progress.bytesDone(), done);
-        }
-      });
+      FetchResult result = fetchWithRetries(releaseId, manifestId, deadlineMillis, progress);
       Manifest manifest = ManifestCodec.decode(store.read(manifestId));
       progress.totals(manifest.totalBytes(), result.pieceCount());
       materializer.materialize(releaseId, manifest);
@@ -147,6 +134,51 @@ public final class LocalReleases implements ReleaseWorkspace {
             + store.root(), e);
       }
       throw new StageException(StageException.Cause.IO, releaseId + ": " + e, e);
+    }
+  }
+
+  /**
+   * Downloads until it succeeds or the deadline passes: a failed attempt (a stalled or lost peer,
+   * no source for a piece yet, or an attempt that used up its third of the remaining time) is
+   * retried with fresh sources after a short pause; pieces verified
+   * by earlier attempts are kept, so a retry only fetches what is missing.
+   */
+  private FetchResult fetchWithRetries(String releaseId, Digest manifestId, long deadlineMillis, FetchProgress progress)
+      throws IOException, InterruptedException {
+    FetchListener listener = new FetchListener() {
+      @Override
+      public void onStart(int total, int present) {
+        progress.totals(0, total);
+        progress.done(0, present);
+      }
+
+      @Override
+      public void onPiece(int done, int total, long bytes, boolean fromOrigin) {
+        progress.addPiece(bytes);
+        progress.done(progress.bytesDone(), done);
+      }
+    };
+    for (int attempt = 1; ; attempt++) {
+      long left = deadlineMillis - clock.millis();
+      if (left <= 0) {
+        throw new FetchException("deadline passed after " + (attempt - 1) + " attempt(s)");
+      }
+      try {
+        List<PeerAddress> peers = sources.forRelease(releaseId);
+        LOG.info("fetching {} (manifest {}) from {} sources, {} of them origins", releaseId, manifestId.shortHex(12),
+            peers.size(), peers.stream().filter(PeerAddress::origin).count());
+        // a third of the time left per attempt (at least 10 s): a download stuck on bad sources
+        // is abandoned and retried with fresh ones well before the deadline
+        long attemptMillis = Math.min(left, Math.max(10_000, left / 3));
+        return downloader.fetch(manifestId, peers, Duration.ofMillis(attemptMillis), listener);
+      } catch (FetchException e) {
+        long pause = Math.min(5_000, 250L << Math.min(attempt - 1, 5));
+        if (clock.millis() + pause >= deadlineMillis) {
+          throw e;
+        }
+        LOG.warn("fetch of {} (attempt {}) failed: {}; retrying in {} ms", releaseId, attempt, e.getMessage(), pause);
+        Thread.sleep(pause);
+      }
     }
   }
 

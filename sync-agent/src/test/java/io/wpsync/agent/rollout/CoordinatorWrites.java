@@ -21,20 +21,20 @@ import org.apache.zookeeper.data.Stat;
  * Writes rollout records the way the coordinator's leader does (same paths, same transactions),
  * so agent tests run against real ZooKeeper without the coordinator module.
  */
-final class CoordinatorWrites {
+public final class CoordinatorWrites {
   private final CuratorFramework client;
 
-  CoordinatorWrites(CuratorFramework client) {
+  public CoordinatorWrites(CuratorFramework client) {
     this.client = client;
   }
 
-  void publishRelease(String releaseId, String manifestId) throws Exception {
+  public void publishRelease(String releaseId, String manifestId) throws Exception {
     ReleaseInfo info = new ReleaseInfo(releaseId, manifestId, 0, null, "test", "test release", System.currentTimeMillis(),
         0, 0, 1);
     client.create().creatingParentsIfNeeded().forPath(ZkPaths.release(releaseId), ClusterJson.write(info));
   }
 
-  RolloutInfo start(String rolloutId, String target, String manifestId, List<String> participants, long deadlineMs)
+  public RolloutInfo start(String rolloutId, String target, String manifestId, List<String> participants, long deadlineMs)
       throws Exception {
     long now = System.currentTimeMillis();
     RolloutInfo r = new RolloutInfo(rolloutId, target, manifestId, null, false, participants, FailurePolicy.abort(),
@@ -50,7 +50,7 @@ final class CoordinatorWrites {
     return r;
   }
 
-  Map<String, AgentReport> reports(String rolloutId) throws Exception {
+  public Map<String, AgentReport> reports(String rolloutId) throws Exception {
     Map<String, AgentReport> out = new HashMap<>();
     for (String child : client.getChildren().forPath(ZkPaths.reports(rolloutId))) {
       out.put(child, ClusterJson.read(client.getData().forPath(ZkPaths.report(rolloutId, child)), AgentReport.class));
@@ -58,12 +58,12 @@ final class CoordinatorWrites {
     return out;
   }
 
-  RolloutInfo rollout(String rolloutId) throws Exception {
+  public RolloutInfo rollout(String rolloutId) throws Exception {
     return ClusterJson.read(client.getData().forPath(ZkPaths.rollout(rolloutId)), RolloutInfo.class);
   }
 
   /** The commit decision: one transaction moving /committed and closing the rollout. */
-  void commit(String rolloutId, List<String> excluded) throws Exception {
+  public void commit(String rolloutId, List<String> excluded) throws Exception {
     Stat stat = new Stat();
     RolloutInfo r = ClusterJson.read(client.getData().storingStatIn(stat).forPath(ZkPaths.rollout(rolloutId)),
         RolloutInfo.class);
@@ -79,7 +79,7 @@ final class CoordinatorWrites {
         client.transactionOp().delete().forPath(ZkPaths.ACTIVE_ROLLOUT));
   }
 
-  void abort(String rolloutId, String reason) throws Exception {
+  public void abort(String rolloutId, String reason) throws Exception {
     Stat stat = new Stat();
     RolloutInfo r = ClusterJson.read(client.getData().storingStatIn(stat).forPath(ZkPaths.rollout(rolloutId)),
         RolloutInfo.class);
@@ -89,7 +89,7 @@ final class CoordinatorWrites {
         client.transactionOp().delete().forPath(ZkPaths.ACTIVE_ROLLOUT));
   }
 
-  List<String> liveAgents() throws Exception {
+  public List<String> liveAgents() throws Exception {
     try {
       return client.getChildren().forPath(ZkPaths.AGENTS);
     } catch (KeeperException.NoNodeException e) {
