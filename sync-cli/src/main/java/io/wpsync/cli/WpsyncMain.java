@@ -1,10 +1,51 @@
 package io.wpsync.cli;
 
-/** Entry point of the {@code wpsync} jar (placeholder until the subcommands land). */
-public final class WpsyncMain {
-  private WpsyncMain() {}
+import io.wpsync.cli.manifest.ManifestCommand;
+import java.io.FileOutputStream;
+import java.io.FileDescriptor;
+import java.io.OutputStreamWriter;
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.ParameterException;
+import picocli.CommandLine.Spec;
+
+/**
+ * The {@code wpsync} command: one jar, one subcommand per job. Exit codes: 0 success, 1 the work
+ * failed (message on stderr, no stack trace), 2 bad usage.
+ */
+@Command(name = "wpsync", mixinStandardHelpOptions = true, versionProvider = WpsyncVersion.class,
+    description = "Distributed, atomic wp-content sync for WordPress Multisite on Kubernetes.",
+    subcommands = {
+        ManifestCommand.class,
+    })
+public final class WpsyncMain implements Runnable {
+  @Spec
+  CommandSpec spec;
+
+  @Override
+  public void run() {
+    throw new ParameterException(spec.commandLine(), "missing command: pick one of " + spec.subcommands().keySet());
+  }
+
+  /** The command line, configured as {@link #main} runs it (tests call this). */
+  public static CommandLine commandLine() {
+    CommandLine cl = new CommandLine(new WpsyncMain());
+    cl.setCaseInsensitiveEnumValuesAllowed(true);
+    return cl;
+  }
 
   public static void main(String[] args) {
-    System.out.println("wpsync");
+    CommandLine cl = commandLine();
+    // JSON and file names are UTF-8 whatever the locale says
+    cl.setOut(utf8(FileDescriptor.out));
+    cl.setErr(utf8(FileDescriptor.err));
+    System.exit(cl.execute(args));
+  }
+
+  private static PrintWriter utf8(FileDescriptor fd) {
+    return new PrintWriter(new OutputStreamWriter(new FileOutputStream(fd), StandardCharsets.UTF_8), true);
   }
 }

@@ -5,13 +5,16 @@ import com.fasterxml.jackson.core.JsonGenerator;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.core.JsonStreamContext;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.util.MinimalPrettyPrinter;
 import io.wpsync.core.hash.Digest;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
+import java.io.Writer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,31 +44,69 @@ public final class ManifestJson {
 
   private ManifestJson() {}
 
-  /** Writes {@code m} as JSON; {@code pretty} puts one entry per line. Does not close {@code out}. */
+  /** Writes {@code m} as UTF-8 JSON; {@code pretty} puts one entry per line. Does not close {@code out}. */
   public static void write(Manifest m, OutputStream out, boolean pretty) throws IOException {
     try (JsonGenerator g = JSON.createGenerator(out)) {
-      g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
-      g.writeStartObject();
-      g.writeStringField("id", m.id().toString());
-      g.writeNumberField("pieceSize", m.pieceSize());
-      g.writeNumberField("fileCount", m.fileCount());
-      g.writeNumberField("totalBytes", m.totalBytes());
-      g.writeFieldName("entries");
-      g.writeStartArray();
-      for (ManifestEntry e : m.entries()) {
-        if (pretty) {
-          g.writeRaw("\n  ");
-        }
-        writeEntry(g, e);
+      write(m, g, pretty);
+    }
+  }
+
+  /** Writes {@code m} as JSON text; {@code pretty} puts one entry per line. Does not close {@code out}. */
+  public static void write(Manifest m, Writer out, boolean pretty) throws IOException {
+    try (JsonGenerator g = JSON.createGenerator(out)) {
+      write(m, g, pretty);
+    }
+  }
+
+  private static void write(Manifest m, JsonGenerator g, boolean pretty) throws IOException {
+    g.disable(JsonGenerator.Feature.AUTO_CLOSE_TARGET);
+    if (pretty) {
+      g.setPrettyPrinter(new OneEntryPerLine());
+    }
+    g.writeStartObject();
+    g.writeStringField("id", m.id().toString());
+    g.writeNumberField("pieceSize", m.pieceSize());
+    g.writeNumberField("fileCount", m.fileCount());
+    g.writeNumberField("totalBytes", m.totalBytes());
+    g.writeFieldName("entries");
+    g.writeStartArray();
+    for (ManifestEntry e : m.entries()) {
+      writeEntry(g, e);
+    }
+    g.writeEndArray();
+    g.writeEndObject();
+    if (pretty) {
+      g.writeRaw('\n');
+    }
+  }
+
+  /** Compact JSON, except that each element of the top-level {@code entries} array gets its own line. */
+  private static final class OneEntryPerLine extends MinimalPrettyPrinter {
+    private static boolean inEntries(JsonGenerator g) {
+      JsonStreamContext array = g.getOutputContext();
+      JsonStreamContext object = array.getParent();
+      return array.inArray() && object != null && object.getParent() != null && object.getParent().inRoot();
+    }
+
+    @Override
+    public void beforeArrayValues(JsonGenerator g) throws IOException {
+      if (inEntries(g)) {
+        g.writeRaw("\n  ");
       }
-      if (pretty) {
+    }
+
+    @Override
+    public void writeArrayValueSeparator(JsonGenerator g) throws IOException {
+      super.writeArrayValueSeparator(g);
+      beforeArrayValues(g);
+    }
+
+    @Override
+    public void writeEndArray(JsonGenerator g, int nrOfValues) throws IOException {
+      if (nrOfValues > 0 && inEntries(g)) {
         g.writeRaw('\n');
       }
-      g.writeEndArray();
-      g.writeEndObject();
-      if (pretty) {
-        g.writeRaw('\n');
-      }
+      super.writeEndArray(g, nrOfValues);
     }
   }
 
