@@ -8,6 +8,8 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -25,9 +27,12 @@ import org.slf4j.LoggerFactory;
 final class ObjectPlacer {
   private static final Logger log = LoggerFactory.getLogger(ObjectPlacer.class);
   private final AtomicBoolean linkingBroken = new AtomicBoolean();
-  private final AtomicBoolean warnedOnce = new AtomicBoolean();
+  private final Set<String> warnedReasons = ConcurrentHashMap.newKeySet();
 
-  /** Hard-links {@code object} at {@code target}; returns false (after a warning) if it had to copy. */
+  /**
+   * Hard-links {@code object} at {@code target}; returns false (after a warning) if it had to copy
+   * instead, in which case the caller fsyncs the copy.
+   */
   boolean linkOrCopy(Path object, Path target, int copyMode) throws IOException {
     if (!linkingBroken.get()) {
       try {
@@ -41,9 +46,13 @@ final class ObjectPlacer {
         if (crossDevice) {
           linkingBroken.set(true);
         }
-        if (crossDevice ? warnedOnce.compareAndSet(false, true) : true) {
-          log.warn("cannot hard-link {} at {} ({}): copying{}", object, target, reason,
-              crossDevice ? " this and every further file of the release (store on another filesystem?)" : "");
+        String message = crossDevice
+            ? "copying this and every further file (store on another filesystem than the releases?)"
+            : "copying it (further files failing for the same reason are logged at debug level)";
+        if (warnedReasons.add(reason)) {
+          log.warn("cannot hard-link {} at {} ({}): {}", object, target, reason, message);
+        } else {
+          log.debug("cannot hard-link {} at {} ({}): copying it", object, target, reason);
         }
       }
     }
@@ -51,7 +60,7 @@ final class ObjectPlacer {
     return false;
   }
 
-  /** Copies {@code object} to a new file {@code target} with {@code mode}, fsynced. */
+  /** Copies {@code object} to a new file {@code target} with {@code mode}; the caller fsyncs it. */
   void copy(Path object, Path target, int mode) throws IOException {
     try (FileChannel in = FileChannel.open(object, StandardOpenOption.READ);
         FileChannel out = FileChannel.open(target, StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE)) {
@@ -64,7 +73,6 @@ final class ObjectPlacer {
         }
         pos += n;
       }
-      out.force(true);
     }
     Files.setPosixFilePermissions(target, Modes.permissions(mode));
   }

@@ -6,7 +6,6 @@ import io.wpsync.core.manifest.PathRules;
 import io.wpsync.core.store.ContentStore;
 import io.wpsync.core.store.Durable;
 import java.io.IOException;
-import java.io.InterruptedIOException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
@@ -19,13 +18,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -34,8 +29,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Guarantee: a release directory is complete or absent. The tree is built in
  * {@code releases/.staging-<id>-<random>} (never a valid id, so never seen as a release):
- * directories, then files and symlinks (files placed in parallel), then the linked paths, then
- * directory modes; every directory and copied file is fsynced; then the {@link ReleaseRecord} is
+ * directories, then files and symlinks (placed in parallel), then the linked paths; then every
+ * copied file is fsynced, directories get their modes and are fsynced; then the {@link ReleaseRecord} is
  * written durably and the staging directory renamed to {@code releases/<id>} (and
  * {@code releases/} fsynced). Any failure removes the staging directory and the record.
  *
@@ -55,7 +50,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class ReleaseMaterializer {
   private static final Logger log = LoggerFactory.getLogger(ReleaseMaterializer.class);
-  private static final AtomicInteger THREADS = new AtomicInteger();
+  /** Threads that fsync at once: the journal commits their fsyncs together. */
+  private static final int FSYNC_THREADS = 16;
 
   private final ReleaseLayout layout;
   private final ContentStore store;
@@ -168,7 +164,15 @@ public final class ReleaseMaterializer {
     return record;
   }
 
-  /** Builds the tree under {@code staging}; returns how many files were copied rather than linked. */
+  /**
+   * Builds the tree under {@code staging}; returns how many files were copied rather than linked.
+   *
+   * <p>Durability is done in bulk after placement, not file by file: the copies' data is fsynced
+   * from many threads at once (the filesystem journal commits concurrent fsyncs together), then
+   * every directory gets its mode and then an fsync (the first commits the journal for all the
+   * entries and mode changes, so the rest are cheap). Interleaving chmod and fsync per directory
+   * would cost one journal commit per directory.
+   */
   private int build(Path staging, Manifest manifest) throws IOException {
     List<ManifestEntry> directories = new ArrayList<>();
     List<ManifestEntry> others = new ArrayList<>();
@@ -181,79 +185,26 @@ public final class ReleaseMaterializer {
         others.add(e);
       }
     }
-    AtomicInteger copies = new AtomicInteger();
-    placeAll(staging, others, copies);
+    Queue<Path> copied = new ConcurrentLinkedQueue<>();
+    Parallel.forEach(others, options.parallelism(), "materialize", e -> place(staging, e, copied));
     for (Map.Entry<String, Path> link : options.linkedPaths().entrySet()) {
       Files.createSymbolicLink(staging.resolve(link.getKey()), link.getValue());
     }
+    Parallel.forEach(new ArrayList<>(copied), FSYNC_THREADS, "fsync", Durable::force);
     ReleaseMode mode = options.mode();
-    for (int i = directories.size() - 1; i >= 0; i--) {
-      ManifestEntry d = directories.get(i);
+    List<Path> dirs = new ArrayList<>(directories.size());
+    for (ManifestEntry d : directories) {
       Path p = staging.resolve(d.path());
       Files.setPosixFilePermissions(p, Modes.permissions(mode.directoryMode(d.mode())));
-      Durable.forceDirectory(p);
+      dirs.add(p);
     }
     Files.setPosixFilePermissions(staging, Modes.permissions(mode.rootMode()));
-    Durable.forceDirectory(staging);
-    return copies.get();
+    dirs.add(staging);
+    Parallel.forEach(dirs, FSYNC_THREADS, "fsync", Durable::forceDirectory);
+    return copied.size();
   }
 
-  private void placeAll(Path staging, List<ManifestEntry> entries, AtomicInteger copies) throws IOException {
-    if (options.parallelism() == 1 || entries.size() < 64) {
-      for (ManifestEntry e : entries) {
-        place(staging, e, copies);
-      }
-      return;
-    }
-    ExecutorService pool = Executors.newFixedThreadPool(options.parallelism(), r -> {
-      Thread t = new Thread(r, "wpsync-materialize-" + THREADS.incrementAndGet());
-      t.setDaemon(true);
-      return t;
-    });
-    try {
-      int chunks = options.parallelism() * 4;
-      int chunkSize = (entries.size() + chunks - 1) / chunks;
-      List<Future<?>> futures = new ArrayList<>();
-      for (int from = 0; from < entries.size(); from += chunkSize) {
-        List<ManifestEntry> chunk = entries.subList(from, Math.min(entries.size(), from + chunkSize));
-        futures.add(pool.submit(() -> {
-          for (ManifestEntry e : chunk) {
-            if (Thread.currentThread().isInterrupted()) {
-              throw new InterruptedIOException("materialization cancelled");
-            }
-            place(staging, e, copies);
-          }
-          return null;
-        }));
-      }
-      for (Future<?> f : futures) {
-        f.get();
-      }
-    } catch (ExecutionException e) {
-      Throwable cause = e.getCause();
-      if (cause instanceof IOException io) {
-        throw io;
-      }
-      if (cause instanceof RuntimeException re) {
-        throw re;
-      }
-      throw new IOException(cause);
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      throw new InterruptedIOException("interrupted while materializing into " + staging);
-    } finally {
-      pool.shutdownNow();
-      try {
-        if (!pool.awaitTermination(5, TimeUnit.MINUTES)) {
-          log.warn("materializer threads for {} did not stop", staging);
-        }
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-      }
-    }
-  }
-
-  private void place(Path staging, ManifestEntry e, AtomicInteger copies) throws IOException {
+  private void place(Path staging, ManifestEntry e, Queue<Path> copied) throws IOException {
     Path target = staging.resolve(e.path());
     if (e.isSymlink()) {
       Files.createSymbolicLink(target, Path.of(e.target()));
@@ -263,12 +214,12 @@ public final class ReleaseMaterializer {
     ReleaseMode mode = options.mode();
     int fileMode = mode.fileMode(e.mode());
     if (mode.linksFile(e.mode())) {
-      if (!placer.linkOrCopy(object, target, fileMode)) {
-        copies.incrementAndGet();
+      if (placer.linkOrCopy(object, target, fileMode)) {
+        return;
       }
     } else {
       placer.copy(object, target, fileMode);
-      copies.incrementAndGet();
     }
+    copied.add(target);
   }
 }
