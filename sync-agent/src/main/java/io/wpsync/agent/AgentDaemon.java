@@ -163,6 +163,9 @@ public final class AgentDaemon implements Closeable {
 
     PeerDirectory directory = closing(new PeerDirectory(client));
     directory.start();
+    if (!directory.awaitInitialized(5, java.util.concurrent.TimeUnit.SECONDS)) {
+      LOG.warn("peer directory not loaded from ZooKeeper within 5 s; downloads retry until it is");
+    }
     LocalReleases releases = new LocalReleases(store, layout, materializer, releaseSwitch, retention,
         (manifestId, peers, timeout, listener) -> new SwarmFetcher(store, peerClient, availability, config.id(),
             FetchConfig.defaults().withZone(config.zone()).withTimeout(timeout).withStallTimeout(STALL_TIMEOUT), registry)
