@@ -20,6 +20,7 @@ import picocli.CommandLine.Spec;
     description = "Distributed, atomic wp-content sync for WordPress Multisite on Kubernetes.",
     subcommands = {
         ManifestCommand.class,
+        io.wpsync.agent.AgentCommand.class,
     })
 public final class WpsyncMain implements Runnable {
   @Spec
