@@ -1,5 +1,8 @@
 package io.wpsync.cli;
 
+import io.wpsync.cli.admin.ReleaseCommands;
+import io.wpsync.cli.admin.RolloutCommands;
+import io.wpsync.cli.demo.DemoCommand;
 import io.wpsync.cli.manifest.ManifestCommand;
 import java.io.FileOutputStream;
 import java.io.FileDescriptor;
@@ -21,6 +24,12 @@ import picocli.CommandLine.Spec;
     subcommands = {
         ManifestCommand.class,
         io.wpsync.agent.AgentCommand.class,
+        ReleaseCommands.Release.class,
+        ReleaseCommands.ListReleases.class,
+        RolloutCommands.Rollout.class,
+        RolloutCommands.Rollback.class,
+        RolloutCommands.Agents.class,
+        DemoCommand.class,
     })
 public final class WpsyncMain implements Runnable {
   @Spec
