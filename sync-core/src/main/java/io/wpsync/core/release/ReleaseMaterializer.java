@@ -19,7 +19,6 @@ import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Queue;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,8 +38,8 @@ import org.slf4j.LoggerFactory;
  * verbatim; linked paths (see {@link ReleaseOptions}) get a symlink to their absolute path.
  *
  * <p>Materializing an id that already exists with the same manifest, mode and linked paths is a
- * no-op returning the existing record; with anything else it fails. Thread-safe; two
- * materializations of the same id in this process are serialized.
+ * no-op returning the existing record; with anything else it fails. Thread-safe: materializations
+ * by one instance run one at a time (each places files in parallel).
  *
  * <pre>{@code
  * ReleaseMaterializer m = new ReleaseMaterializer(layout, store, ReleaseOptions.defaults(), Clock.systemUTC());
@@ -58,7 +57,8 @@ public final class ReleaseMaterializer {
   private final ReleaseOptions options;
   private final Clock clock;
   private final ObjectPlacer placer = new ObjectPlacer();
-  private final Map<String, Object> idLocks = new ConcurrentHashMap<>();
+  /** One materialization at a time per instance (each is parallel inside). */
+  private final Object lock = new Object();
 
   public ReleaseMaterializer(ReleaseLayout layout, ContentStore store, ReleaseOptions options, Clock clock) {
     this.layout = Objects.requireNonNull(layout, "layout");
@@ -84,7 +84,7 @@ public final class ReleaseMaterializer {
     Objects.requireNonNull(manifest, "manifest");
     checkLinkedPaths(manifest);
     layout.create();
-    synchronized (idLocks.computeIfAbsent(id, k -> new Object())) {
+    synchronized (lock) {
       Optional<ReleaseRecord> existing = existing(id, manifest);
       if (existing.isPresent()) {
         return existing.get();
@@ -107,13 +107,13 @@ public final class ReleaseMaterializer {
         return record;
       } finally {
         if (!published) {
-          if (recordWritten) {
-            Files.deleteIfExists(layout.recordFile(id));
-          }
           try {
+            if (recordWritten) {
+              Files.deleteIfExists(layout.recordFile(id));
+            }
             Trees.deleteTree(staging);
           } catch (IOException e) {
-            log.warn("could not remove staging directory {} (removed at next startup): {}", staging, e.toString());
+            log.warn("could not clean up after failing to materialize {} (removed at next startup): {}", id, e.toString());
           }
         }
       }
@@ -190,6 +190,7 @@ public final class ReleaseMaterializer {
     for (Map.Entry<String, Path> link : options.linkedPaths().entrySet()) {
       Files.createSymbolicLink(staging.resolve(link.getKey()), link.getValue());
     }
+    long placed = System.nanoTime();
     Parallel.forEach(new ArrayList<>(copied), FSYNC_THREADS, "fsync", Durable::force);
     ReleaseMode mode = options.mode();
     List<Path> dirs = new ArrayList<>(directories.size());
@@ -201,6 +202,8 @@ public final class ReleaseMaterializer {
     Files.setPosixFilePermissions(staging, Modes.permissions(mode.rootMode()));
     dirs.add(staging);
     Parallel.forEach(dirs, FSYNC_THREADS, "fsync", Durable::forceDirectory);
+    log.debug("{}: placed {} entries, then fsynced {} copies and {} directories in {} ms",
+        staging, others.size(), copied.size(), dirs.size(), (System.nanoTime() - placed) / 1_000_000);
     return copied.size();
   }
 
