@@ -100,6 +100,12 @@ public final class ReleaseConvergence implements Closeable {
   private int failedCatchUps;
   private long retryCatchUpAt;
 
+  // cancellation of a prepare whose rollout ended meanwhile (guarded by cancelLock)
+  private final Object cancelLock = new Object();
+  private String preparingFor;
+  private Thread preparingThread;
+  private boolean prepareCancelled;
+
   public ReleaseConvergence(Config config, CuratorFramework client, RolloutRecords records,
       ReleaseWorkspace workspace, AgentMembership membership, Readiness readiness, AgentMetrics metrics,
       Clock clock) {
@@ -130,10 +136,13 @@ public final class ReleaseConvergence implements Closeable {
     if (client.getZookeeperClient().isConnected()) {
       readiness.zkConnected();
     }
-    for (CuratorCache watch : new CuratorCache[] {activeWatch, committedWatch}) {
-      watch.listenable().addListener(CuratorCacheListener.builder().forAll((t, b, a) -> trigger()).build());
-      watch.start();
-    }
+    activeWatch.listenable().addListener(CuratorCacheListener.builder().forAll((t, b, a) -> {
+      cancelPrepareIfRolloutEnded();
+      trigger();
+    }).build());
+    committedWatch.listenable().addListener(CuratorCacheListener.builder().forAll((t, b, a) -> trigger()).build());
+    activeWatch.start();
+    committedWatch.start();
     long tick = config.tick().toMillis();
     loop.scheduleWithFixedDelay(this::tick, tick, tick, TimeUnit.MILLISECONDS);
     trigger();
@@ -286,6 +295,11 @@ public final class ReleaseConvergence implements Closeable {
     publish();
     LOG.info("preparing {} for rollout {} (deadline in {} ms)", p.releaseId(), p.rolloutId(), p.deadline() - started);
     AgentReport report;
+    synchronized (cancelLock) {
+      preparingFor = p.rolloutId();
+      preparingThread = Thread.currentThread();
+      prepareCancelled = false;
+    }
     try {
       stage(p.releaseId(), p.manifestId(), p.deadline(), "prepare " + p.rolloutId());
       staged = p.releaseId();
@@ -300,6 +314,22 @@ public final class ReleaseConvergence implements Closeable {
       metrics.prepared(Duration.ofMillis(clock.millis() - started), false);
       lastError = "prepare " + p.releaseId() + " for " + p.rolloutId() + ": " + e.getMessage();
       LOG.warn("{}", lastError);
+    } catch (InterruptedException e) {
+      synchronized (cancelLock) {
+        if (!prepareCancelled || state.get() != State.STARTED) {
+          throw e;
+        }
+      }
+      LOG.info("prepare of {} cancelled: rollout {} is no longer active", p.releaseId(), p.rolloutId());
+      return true;
+    } finally {
+      synchronized (cancelLock) {
+        preparingFor = null;
+        preparingThread = null;
+        if (prepareCancelled) {
+          Thread.interrupted(); // a cancel that raced with the end of staging must not hit the next write
+        }
+      }
     }
     if (!records.writeReport(p.rolloutId(), report)) {
       LOG.info("rollout {} was deleted before this agent reported {}", p.rolloutId(), report.state());
@@ -307,6 +337,23 @@ public final class ReleaseConvergence implements Closeable {
       LOG.info("reported {} on rollout {}", report.state(), p.rolloutId());
     }
     return true;
+  }
+
+  /**
+   * Called on every change of {@code /active-rollout}: a prepare for a rollout that is no longer
+   * the active one (aborted, or decided without us) is interrupted, so the agent does not spend
+   * bandwidth and time on it and is free for the next rollout or a catch-up at once. Verified
+   * pieces stay in the store.
+   */
+  private void cancelPrepareIfRolloutEnded() {
+    String active = activeWatch.get(ZkPaths.ACTIVE_ROLLOUT)
+        .map(d -> RolloutRecords.parseActiveId(d.getData())).orElse(null);
+    synchronized (cancelLock) {
+      if (preparingFor != null && !preparingFor.equals(active) && !prepareCancelled) {
+        prepareCancelled = true;
+        preparingThread.interrupt();
+      }
+    }
   }
 
   private void stage(String releaseId, String manifestId, long deadline, String why)

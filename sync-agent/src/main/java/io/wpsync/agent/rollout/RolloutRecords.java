@@ -33,12 +33,16 @@ public final class RolloutRecords {
 
   /** The id in {@code /active-rollout}, or null when no rollout runs. */
   public String activeRolloutId() throws Exception {
-    byte[] data = read(ZkPaths.ACTIVE_ROLLOUT);
+    return parseActiveId(read(ZkPaths.ACTIVE_ROLLOUT));
+  }
+
+  /** The rollout id held by {@code /active-rollout} data (UTF-8, a JSON string tolerated); null if none. */
+  static String parseActiveId(byte[] data) {
     if (data == null) {
       return null;
     }
     String id = new String(data, StandardCharsets.UTF_8).strip();
-    if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) { // tolerate a JSON string
+    if (id.startsWith("\"") && id.endsWith("\"") && id.length() >= 2) {
       id = id.substring(1, id.length() - 1);
     }
     return id.isEmpty() ? null : id;

@@ -229,6 +229,24 @@ class ReleaseConvergenceIT {
   }
 
   @Test
+  void prepareOfAnAbortedRolloutIsCancelledAndTheNextRolloutProceedsAtOnce() throws Exception {
+    ProtocolAgent a = agent("a");
+    commitFirstRelease(a);
+    a.workspace.holdStaging = new CountDownLatch(1); // a download that would take until the deadline
+    a.workspace.stagingEntered = new CountDownLatch(1);
+    coordinator.start("ro-2", "r2", "sha256:m2", List.of("a"), 60_000);
+    assertThat(a.workspace.stagingEntered.await(20, java.util.concurrent.TimeUnit.SECONDS)).isTrue();
+    coordinator.abort("ro-2", "operator abort");
+    a.workspace.holdStaging = null;
+
+    coordinator.start("ro-3", "r3", "sha256:m3", List.of("a"), 60_000);
+    await().atMost(Duration.ofSeconds(5)).until(() -> coordinator.reports("ro-3").containsKey("a"));
+    assertThat(coordinator.reports("ro-2")).doesNotContainKey("a");
+    coordinator.commit("ro-3", List.of());
+    await().atMost(WAIT).until(() -> "r3".equals(a.current()));
+  }
+
+  @Test
   void membershipComesBackAfterSessionExpiry() throws Exception {
     ProtocolAgent a = agent("a");
     commitFirstRelease(a);
