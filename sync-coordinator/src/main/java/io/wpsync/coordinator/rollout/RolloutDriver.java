@@ -22,7 +22,6 @@ import io.wpsync.core.zk.ZkPaths;
 import java.io.Closeable;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Collections;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -226,30 +225,26 @@ public final class RolloutDriver implements CoordinatorLeadership.Listener, Clos
     return RolloutStatus.of(rv.value(), store.reports(rolloutId), store.liveAgentIds());
   }
 
-  /** The newest rollout records, newest first, at most {@code limit}. */
+  /** The newest rollout records (by start time), newest first, at most {@code limit}. */
   public List<RolloutInfo> recent(int limit) throws Exception {
-    List<String> ids = new ArrayList<>(store.rolloutIds());
-    Collections.reverse(ids);
     List<RolloutInfo> out = new ArrayList<>();
-    for (String id : ids) {
-      if (out.size() >= limit) {
-        break;
-      }
+    for (String id : store.rolloutIds()) {
       store.rollout(id).ifPresent(v -> out.add(v.value()));
     }
-    return out;
+    out.sort(java.util.Comparator.comparingLong(RolloutInfo::createdAt).thenComparing(RolloutInfo::id).reversed());
+    return out.size() <= limit ? out : new ArrayList<>(out.subList(0, limit));
   }
 
   private RolloutStatus startOnThread(RolloutRequest req) throws Exception {
     Fence f = requireFence();
     ReleaseInfo target = releases.release(req.release()).orElseThrow(() -> new NoSuchReleaseException(req.release()));
-    Optional<Versioned<CommittedRelease>> committed = store.committed();
-    if (committed.isPresent() && committed.get().value().releaseId().equals(target.id())) {
-      throw new AlreadyCommittedException(target.id());
-    }
     Optional<String> active = store.activeRolloutId();
     if (active.isPresent()) {
       throw new RolloutConflictException(active.get());
+    }
+    Optional<Versioned<CommittedRelease>> committed = store.committed();
+    if (committed.isPresent() && committed.get().value().releaseId().equals(target.id())) {
+      throw new AlreadyCommittedException(target.id());
     }
     long now = clock.getAsLong();
     Duration deadline = req.deadline() == null ? defaultDeadline : req.deadline();
