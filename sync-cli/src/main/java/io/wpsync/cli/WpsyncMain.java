@@ -24,6 +24,7 @@ import picocli.CommandLine.Spec;
     subcommands = {
         ManifestCommand.class,
         io.wpsync.agent.AgentCommand.class,
+        io.wpsync.coordinator.CoordinatorCommand.class,
         ReleaseCommands.Release.class,
         ReleaseCommands.ListReleases.class,
         RolloutCommands.Rollout.class,
