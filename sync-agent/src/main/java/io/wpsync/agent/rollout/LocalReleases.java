@@ -119,6 +119,12 @@ public final class LocalReleases implements ReleaseWorkspace {
           result.piecesPresent(), result.duration().toMillis());
     } catch (StageException e) {
       throw e;
+    } catch (IllegalArgumentException e) {
+      // e.g. a --link name that collides with a path of the release: this agent can never stage it
+      throw new StageException(StageException.Cause.NOT_MATERIALIZABLE, releaseId + ": " + e.getMessage(), e);
+    } catch (java.nio.file.FileAlreadyExistsException e) {
+      throw new StageException(StageException.Cause.NOT_MATERIALIZABLE, releaseId + " exists locally with other content: "
+          + e.getMessage(), e);
     } catch (DigestMismatchException e) {
       throw new StageException(StageException.Cause.VERIFICATION, e.getMessage(), e);
     } catch (ManifestFormatException | UnsafePathException e) {

@@ -13,6 +13,7 @@ public class StageException extends Exception {
     FETCH_TIMEOUT("fetch timed out"),
     FETCH_FAILED("fetch failed"),
     UNKNOWN_RELEASE("unknown release"),
+    NOT_MATERIALIZABLE("release cannot be materialized here"),
     IO("I/O error");
 
     private final String label;
