@@ -21,10 +21,10 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "coordinator", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Runs a wpsync coordinator: keeps the release history and the origin object store under --data,",
-        "serves the admin REST API (/api/v1, token-protected) with /healthz, /readyz and /metrics on --http,",
-        "serves release objects to agents on --p2p, and - when it is the elected leader - drives",
-        "two-phase rollouts through ZooKeeper. Run two or more for failover; the leader is elected.",
+        "Runs a wpsync coordinator: keeps the release history and the origin object store under --data, "
+            + "serves the admin REST API (/api/v1, token-protected) with /healthz, /readyz and /metrics on --http, "
+            + "serves release objects to agents on --p2p and, while it is the elected leader, drives two-phase "
+            + "rollouts through ZooKeeper. Run two or more for failover.",
         "Every option can also be set with the environment variable WPSYNC_<OPTION> (e.g. WPSYNC_ZK)."},
     footer = {"", "Examples:",
         "  wpsync coordinator --id coord-0 --data /var/lib/wpsync --zk zk-0:2181,zk-1:2181,zk-2:2181 \\",
