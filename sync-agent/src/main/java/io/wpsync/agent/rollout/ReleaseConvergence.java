@@ -99,6 +99,9 @@ public final class ReleaseConvergence implements Closeable {
   private volatile String lastError;
   private int failedCatchUps;
   private long retryCatchUpAt;
+  private Step.Converge unreportedSwitch;
+  private long unreportedSwitchAt;
+  private int switchReportFailures;
 
   // cancellation of a prepare whose rollout ended meanwhile (guarded by cancelLock)
   private final Object cancelLock = new Object();
@@ -193,6 +196,7 @@ public final class ReleaseConvergence implements Closeable {
       return;
     }
     try {
+      retryUnreportedSwitch();
       ClusterSnapshot s = snapshot();
       if (s.committed() != null) {
         committed = s.committed().releaseId();
@@ -273,9 +277,31 @@ public final class ReleaseConvergence implements Closeable {
     lastError = null;
     agentState = AgentState.IN_SYNC;
     publish();
-    reportSwitched(c, switchedAt);
+    unreportedSwitch = c; // reported below; retried by the next passes if ZooKeeper fails meanwhile
+    unreportedSwitchAt = switchedAt;
+    retryUnreportedSwitch();
     cleanUp();
     return true;
+  }
+
+  /** Never blocks convergence: a report that keeps failing is given up after 20 passes. */
+  private void retryUnreportedSwitch() {
+    if (unreportedSwitch == null) {
+      return;
+    }
+    try {
+      reportSwitched(unreportedSwitch, unreportedSwitchAt);
+      unreportedSwitch = null;
+      switchReportFailures = 0;
+    } catch (Exception e) {
+      if (++switchReportFailures >= 20) {
+        LOG.warn("giving up reporting SWITCHED on {}: {}", unreportedSwitch.rolloutId(), e.toString());
+        unreportedSwitch = null;
+        switchReportFailures = 0;
+      } else {
+        LOG.info("SWITCHED report on {} not written yet ({}); retrying", unreportedSwitch.rolloutId(), e.toString());
+      }
+    }
   }
 
   private void reportSwitched(Step.Converge c, long switchedAt) throws Exception {

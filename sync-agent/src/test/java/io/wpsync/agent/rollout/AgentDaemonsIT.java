@@ -174,10 +174,11 @@ class AgentDaemonsIT {
   @Test
   void readersResolvingCurrentOncePerReadNeverSeeMixedReleases() throws Exception {
     int rollouts = Integer.getInteger("wpsync.it.rollouts", 100);
-    for (int i = 1; i <= 3; i++) {
+    int fleet = Integer.getInteger("wpsync.it.agents", 3);
+    for (int i = 1; i <= fleet; i++) {
       agent("agent-" + i);
     }
-    await().atMost(WAIT).until(() -> coordinator.liveAgents().size() == 3);
+    await().atMost(WAIT).until(() -> coordinator.liveAgents().size() == fleet);
     rollout("ro-0", "r0", Map.of("a.txt", "r0", "b.txt", "r0"));
     awaitSwitched("ro-0");
 
@@ -185,7 +186,9 @@ class AgentDaemonsIT {
     AtomicLong reads = new AtomicLong();
     ConcurrentLinkedQueue<String> violations = new ConcurrentLinkedQueue<>();
     List<Thread> readers = new ArrayList<>();
-    for (AgentDaemon a : agents) {
+    // -Dwpsync.it.readers=false measures rollout latency and skew without reader threads competing for CPU
+    for (AgentDaemon a : Boolean.parseBoolean(System.getProperty("wpsync.it.readers", "true")) ? agents
+        : List.<AgentDaemon>of()) {
       Path root = root(a);
       Thread t = new Thread(() -> {
         while (!stop.get() && violations.size() < 10) {
@@ -234,10 +237,11 @@ class AgentDaemonsIT {
       }
     }
     assertThat(violations).isEmpty();
-    assertThat(reads.get()).isGreaterThan(rollouts);
+    assertThat(reads.get()).isGreaterThan(readers.isEmpty() ? -1 : rollouts);
     latencies.sort(null);
     skews.sort(null);
-    System.out.printf("%d rollouts on %d agents: latency p50 %d ms, max %d ms; switch skew p50 %d ms, max %d ms;"
+    System.out.printf("%d rollouts on %d agents: latency (start -> last switch) p50 %d ms, max %d ms;"
+            + " switch skew p50 %d ms, max %d ms;"
             + " worst commit->last switch %d ms; %d reads, 0 mixed%n", rollouts, agents.size(),
         latencies.get(latencies.size() / 2), latencies.get(latencies.size() - 1), skews.get(skews.size() / 2),
         skews.get(skews.size() - 1), worstBehind, reads.get());
