@@ -25,6 +25,11 @@ final class ProtocolAgent implements Closeable {
   final SimpleMeterRegistry meters = new SimpleMeterRegistry();
 
   ProtocolAgent(String id, String connect, Path root, Path origin, Duration grace) throws IOException {
+    this(id, connect, root, origin, grace, ZkLossPolicy.SERVE);
+  }
+
+  ProtocolAgent(String id, String connect, Path root, Path origin, Duration grace, ZkLossPolicy policy)
+      throws IOException {
     this.id = id;
     this.client = CuratorFrameworkFactory.builder()
         .connectString(connect)
@@ -37,7 +42,7 @@ final class ProtocolAgent implements Closeable {
     AgentInfo info = new AgentInfo(id, "127.0.0.1", 1, "http://127.0.0.1:1", null, workspace.current(), null,
         AgentState.SYNCING, false, System.currentTimeMillis());
     this.membership = new AgentMembership(client, info);
-    this.readiness = new Readiness(grace, ZkLossPolicy.SERVE, Clock.systemUTC());
+    this.readiness = new Readiness(grace, policy, Clock.systemUTC());
     this.convergence = new ReleaseConvergence(new ReleaseConvergence.Config(Duration.ofMillis(200), Duration.ofSeconds(30)),
         client, new RolloutRecords(client, id), workspace, membership, readiness,
         new AgentMetrics(meters, readiness), Clock.systemUTC());

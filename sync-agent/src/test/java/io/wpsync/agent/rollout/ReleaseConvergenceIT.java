@@ -247,6 +247,28 @@ class ReleaseConvergenceIT {
   }
 
   @Test
+  void zooKeeperLossKeepsServingUnderServeAndTurnsNotReadyUnderStrict() throws Exception {
+    ProtocolAgent serve = agent("serve");
+    ProtocolAgent strict = new ProtocolAgent("strict", zk.getConnectString(), tmp.resolve("strict"), origin,
+        Duration.ofSeconds(2), ZkLossPolicy.STRICT).start();
+    agents.add(strict);
+    commitFirstRelease(serve, strict);
+    assertThat(serve.meters.get("wpsync.agent.zk.connected").gauge().value()).isEqualTo(1.0);
+
+    zk.stop();
+    await().atMost(WAIT).until(() -> !serve.readiness.isZkConnected() && !strict.readiness.isZkConnected());
+    assertThat(serve.meters.get("wpsync.agent.zk.connected").gauge().value()).isZero();
+    await().atMost(WAIT).until(() -> !strict.readiness.check().ready());
+    assertThat(strict.readiness.check().reason()).contains("ZooKeeper unreachable").contains("strict");
+    assertThat(serve.readiness.check().ready()).isTrue();
+    assertThat(serve.readiness.check().reason()).contains("serving the last committed release r1");
+    assertThat(serve.current()).isEqualTo("r1");
+
+    zk.restart();
+    await().atMost(WAIT).until(() -> strict.readiness.check().ready() && serve.readiness.isZkConnected());
+  }
+
+  @Test
   void membershipComesBackAfterSessionExpiry() throws Exception {
     ProtocolAgent a = agent("a");
     commitFirstRelease(a);
