@@ -63,8 +63,9 @@ public final class DemoCommand implements Callable<Integer> {
         say("Stopping the agents, the coordinator and ZooKeeper ...");
         Runtime.getRuntime().removeShutdownHook(hook);
       }
-    } catch (DemoFailure | AdminException e) {
+    } catch (DemoFailure | AdminException | IOException e) {
       spec.commandLine().getErr().println("wpsync demo failed: " + e.getMessage());
+      spec.commandLine().getErr().println("(logs of every process are in " + dir.resolve("logs") + ")");
       return 1;
     }
     say("Done. Everything is stopped; the directories are left in %s for you to look at.", dir);
