@@ -131,12 +131,14 @@ public final class Scanner implements AutoCloseable {
     try (stream) {
       for (Path p : stream) {
         String name = p.getFileName().toString();
-        String rel = prefix.isEmpty() ? name : prefix + "/" + name;
-        FileNames.checkDecoded(rel, "file name", name);
         ScanRules.Cursor c = cursor.child(name);
-        if (c.excluded()) {
-          continue;
+        boolean asFile = c.recordsFile();
+        boolean descend = c.descends();
+        boolean asDir = c.recordsDirectory();
+        if (!asFile && !descend && !asDir) {
+          continue; // excluded, or no rule reaches it: not even an lstat
         }
+        String rel = prefix.isEmpty() ? name : prefix + "/" + name;
         FileStamp stamp;
         try {
           stamp = FileStamp.read(p);
@@ -144,14 +146,16 @@ public final class Scanner implements AutoCloseable {
           log.debug("'{}' vanished during the scan", rel);
           continue;
         }
+        if (stamp.isDirectory() ? !descend && !asDir : !asFile) {
+          continue;
+        }
+        FileNames.checkDecoded(rel, "file name", name);
         if (stamp.isDirectory()) {
-          boolean below = c.descends() && walk(p, rel, c, entries, pending);
-          if (below || c.recordsDirectory()) {
+          boolean below = descend && walk(p, rel, c, entries, pending);
+          if (below || asDir) {
             entries.add(ManifestEntry.directory(rel, stamp.permissions()));
             recorded = true;
           }
-        } else if (!c.recordsFile()) {
-          continue;
         } else if (stamp.isRegularFile()) {
           FileDigests cached = cache.lookup(rel, pieceSize, stamp);
           if (cached != null) {

@@ -302,6 +302,16 @@ class ScannerTest {
   }
 
   @Test
+  void badNamesInExcludedPlacesDoNotMatter() throws Exception {
+    write("themes/a.css", "a");
+    Files.createDirectories(root.resolve("uploads"));
+    Process p = new ProcessBuilder("sh", "-c", "touch \"$1/uploads/bad$(printf '\\377').jpg\"", "sh", root.toString())
+        .inheritIO().start();
+    assertThat(p.waitFor()).isZero();
+    assertThat(paths(scanner(Scanner.builder()).scan(root))).containsExactly("themes", "themes/a.css");
+  }
+
+  @Test
   void utf8NamesAreKept() throws Exception {
     Assumptions.assumeTrue("UTF-8".equals(System.getProperty("sun.jnu.encoding")),
         "needs a UTF-8 locale (LC_ALL=C.UTF-8)");

@@ -1,0 +1,91 @@
+#!/usr/bin/env bash
+# Scan benchmark: how fast `wpsync` turns a wp-content tree into a manifest, next to coreutils.
+#
+#   (a) cold full-hash scan: a fresh JVM (`java -jar`, startup included), empty scan cache
+#   (b) find T -type f -print0 | xargs -0 sha256sum                  (one hashing process)
+#   (c) find T -type f -print0 | xargs -0 -P2 -n 500 sha256sum       (two hashing processes)
+#   (d) warm rescan of the unchanged tree inside one process (second scan, cache warm)
+#   (e) find T -printf '%s %T@\n'                                    (a bare attribute walk)
+#
+# The page cache is warm for all of them (one untimed read of the whole tree first), so this
+# measures CPU and syscalls, not the disk. Each figure is the median of RUNS runs; (a), (b), (c)
+# and (e) are interleaved round by round. Goals: b/a >= 3, c/a >= 1.5, d/e <= 2.
+#
+# Usage: bench/scan.sh [TREE_DIR]       (default bench/out/tree, generated once and reused)
+# Env:   FILES (20000)  BYTES (1073741824)  SEED (42)  RUNS (5)  MVN_FLAGS (-o)  JAVA_OPTS ()
+set -euo pipefail
+
+ROOT=$(cd "$(dirname "$0")/.." && pwd)
+cd "$ROOT"
+TREE=${1:-bench/out/tree}
+FILES=${FILES:-20000}
+BYTES=${BYTES:-1073741824}
+SEED=${SEED:-42}
+RUNS=${RUNS:-5}
+JAR=bench/target/wpsync-bench.jar
+JAVA=(java ${JAVA_OPTS:-} -jar "$JAR")
+
+log() { echo "[scan-bench $(date +%T)] $*" >&2; }
+now() { date +%s.%N; }
+elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
+median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
+verdict() { awk -v r="$1" -v g="$2" -v d="$3" 'BEGIN { ok = (d == "min") ? r >= g : r <= g; print ok ? "met" : "MISSED" }'; }
+get() { sed -n "s/^$1=//p" <<<"$2"; }
+
+# ---- build (only when a source is newer than the jar) ------------------------------------------
+if [[ ! -f $JAR || -n $(find bench/src sync-core/src/main -newer "$JAR" -type f | head -1) ]]; then
+  log "building $JAR"
+  flock /tmp/wpsync-mvn.lock mvn -B -q ${MVN_FLAGS:--o} -pl bench -am package -DskipTests >&2
+fi
+
+# ---- the tree (regenerated only when its parameters change) ------------------------------------
+PARAMS="files=$FILES bytes=$BYTES seed=$SEED"
+if [[ ! -d $TREE || "$(cat "$TREE.params" 2>/dev/null)" != "$PARAMS" ]]; then
+  log "generating $TREE ($PARAMS)"
+  rm -rf "$TREE" "$TREE.params"
+  mkdir -p "$(dirname "$TREE")"
+  "${JAVA[@]}" generate "$TREE" --files "$FILES" --bytes "$BYTES" --seed "$SEED" >&2
+  echo "$PARAMS" > "$TREE.params"
+  sync
+fi
+NFILES=$(find "$TREE" -type f | wc -l)
+NBYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
+log "tree $TREE: $NFILES files, $NBYTES bytes (apparent, incl. directories); warming the page cache"
+find "$TREE" -type f -print0 | xargs -0 cat > /dev/null
+
+# ---- measurements ---------------------------------------------------------------------------------
+A="" A_IN="" B="" C="" E=""
+for ((r = 1; r <= RUNS; r++)); do
+  log "round $r/$RUNS"
+  s=$(now); out=$("${JAVA[@]}" cold "$TREE"); e=$(now)
+  A+="$(elapsed "$s" "$e") "; A_IN+="$(get cold_scan_seconds "$out") "
+  s=$(now); find "$TREE" -type f -print0 | xargs -0 sha256sum > /dev/null; e=$(now)
+  B+="$(elapsed "$s" "$e") "
+  s=$(now); find "$TREE" -type f -print0 | xargs -0 -P2 -n 500 sha256sum > /dev/null; e=$(now)
+  C+="$(elapsed "$s" "$e") "
+  s=$(now); find "$TREE" -printf '%s %T@\n' > /dev/null; e=$(now)
+  E+="$(elapsed "$s" "$e") "
+done
+log "warm rescans ($RUNS, one process)"
+WARM=$("${JAVA[@]}" warm "$TREE" --repeat "$RUNS")
+COLD=$out
+
+a=$(median <<<"$A"); a_in=$(median <<<"$A_IN"); b=$(median <<<"$B"); c=$(median <<<"$C"); e=$(median <<<"$E")
+d=$(get warm_scan_seconds "$WARM")
+ba=$(ratio "$b" "$a"); ca=$(ratio "$c" "$a"); de=$(ratio "$d" "$e")
+
+cat <<REPORT
+
+wpsync scan benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cores  $(java -version 2>&1 | head -1)
+tree: $TREE  $(get files "$COLD") files, $(get bytes "$COLD") bytes in the manifest; find sees $NFILES files
+median of $RUNS runs (seconds):
+  (a) cold full-hash scan, fresh JVM          $a   (scan alone, JVM start excluded: $a_in)
+  (b) find | xargs sha256sum                   $b   b/a = $ba  (goal >= 3)    $(verdict "$ba" 3 min)
+  (c) find | xargs -P2 -n 500 sha256sum        $c   c/a = $ca  (goal >= 1.5)  $(verdict "$ca" 1.5 min)
+  (d) warm rescan, same process                $d
+  (e) find -printf '%s %T@'                    $e   d/e = $de  (goal <= 2)    $(verdict "$de" 2 max)
+runs: a=[${A% }] b=[${B% }] c=[${C% }] d=$(get warm_runs "$WARM") e=[${E% }]
+warm rescans read $(get rescan_bytes_read "$WARM") content bytes (cache hits $(get cache_hits "$WARM"), misses $(get cache_misses "$WARM"))
+manifest id $(get id "$COLD")
+REPORT
