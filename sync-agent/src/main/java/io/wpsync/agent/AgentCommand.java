@@ -21,10 +21,11 @@ import picocli.CommandLine.Spec;
  */
 @Command(name = "agent", mixinStandardHelpOptions = true, sortOptions = false,
     description = {
-        "Runs a wpsync agent: keeps a local copy of wp-content under --root (current -> releases/<id>),",
-        "fetches releases peer-to-peer, takes part in two-phase rollouts through ZooKeeper and serves",
-        "status, /healthz, /readyz and /metrics on --http.",
-        "Every option can also be set with the environment variable WPSYNC_<OPTION> (e.g. WPSYNC_ZK)."},
+        "Runs a wpsync agent: keeps a local copy of wp-content under --root (current -> releases/<id>), "
+            + "fetches releases peer-to-peer, takes part in two-phase rollouts through ZooKeeper and serves "
+            + "/status, /healthz, /readyz and /metrics on --http.",
+        "Every option can also be set with the environment variable WPSYNC_<OPTION> (e.g. WPSYNC_ZK); "
+            + "an option given on the command line wins."},
     footer = {"", "Example:",
         "  wpsync agent --id web-1 --data /var/lib/wpsync --root /srv/wp-content --zk zk-0:2181,zk-1:2181 \\",
         "      --http 0.0.0.0:8081 --p2p 0.0.0.0:7070 --secret-file /etc/wpsync/secret --link uploads=/mnt/uploads"})
