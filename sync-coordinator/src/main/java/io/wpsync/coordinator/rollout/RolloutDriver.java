@@ -85,6 +85,8 @@ public final class RolloutDriver implements CoordinatorLeadership.Listener, Clos
   private final Duration defaultDeadline;
   private final ScheduledExecutorService thread;
   private final AtomicBoolean evaluationPending = new AtomicBoolean();
+  /** Bumped by every leadership callback, so a queued "gained" never outlives a later "lost". */
+  private final java.util.concurrent.atomic.AtomicLong generation = new java.util.concurrent.atomic.AtomicLong();
   private volatile Consumer<String> standDown = reason -> { };
   private volatile Fence fence;
 
@@ -126,7 +128,11 @@ public final class RolloutDriver implements CoordinatorLeadership.Listener, Clos
 
   @Override
   public void gained(Fence f) {
+    long term = generation.incrementAndGet();
     execute(() -> {
+      if (generation.get() != term) {
+        return; // lost (or regained) since: a later callback decides
+      }
       fence = f;
       if (agentsWatch == null) {
         agentsWatch = new TreeWatch(store.client(), ZkPaths.AGENTS, this::evaluateSoon).start();
@@ -147,6 +153,7 @@ public final class RolloutDriver implements CoordinatorLeadership.Listener, Clos
 
   @Override
   public void lost(String reason) {
+    generation.incrementAndGet();
     fence = null;
     execute(() -> {
       if (fence != null) {

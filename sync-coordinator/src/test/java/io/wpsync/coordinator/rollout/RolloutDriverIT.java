@@ -236,6 +236,23 @@ class RolloutDriverIT {
   }
 
   @Test
+  void fencedDecisionMakesTheLeaderStandDownAndDecideAgainUnderANewerEpoch() throws Exception {
+    CoordinatorNode c = leader("coord-1");
+    Agent a = agent("agent-a");
+    ReleaseInfo r1 = c.publishRelease("one");
+    RolloutStatus s = c.driver.start(RolloutRequest.of(r1.id()));
+    // another coordinator takes a newer epoch behind this leader's back (as a new leader would)
+    long intruder = c.store.bumpEpoch("coord-intruder", System.currentTimeMillis()).epoch();
+    a.report(s.id(), AgentReport.State.PREPARED, null);
+    // the commit with the old fence fails; the leader stands down, re-enters the election, wins
+    // (it is alone), takes a newer epoch and commits under it
+    await().atMost(Duration.ofSeconds(20)).until(() -> committed(c).isPresent());
+    assertThat(committed(c).orElseThrow().epoch()).isGreaterThan(intruder);
+    assertThat(record(c, s.id()).epoch()).isGreaterThan(intruder);
+    assertThat(c.leadership.fence().orElseThrow().epoch()).isGreaterThan(intruder);
+  }
+
+  @Test
   void standbyRefusesToStartRollouts() throws Exception {
     CoordinatorNode c = leader("coord-1");
     CoordinatorNode standby = new CoordinatorNode(zk.getConnectString(), NET, "coord-2", Duration.ofMinutes(1)).start();
