@@ -49,6 +49,10 @@ final class PieceBoard {
     requested.clear(i);
   }
 
+  boolean isRequested(int i) {
+    return requested.get(i);
+  }
+
   void markRequested(int i) {
     requested.set(i);
   }

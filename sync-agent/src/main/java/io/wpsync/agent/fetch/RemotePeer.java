@@ -15,6 +15,8 @@ final class RemotePeer {
   long busyUntil;
   boolean closed;
   boolean banned;
+  /** Something changed (a slot freed, a piece announced): worth a look by the scheduler. */
+  boolean dirty;
 
   RemotePeer(PeerAddress address, PeerConnection connection) {
     this.address = address;

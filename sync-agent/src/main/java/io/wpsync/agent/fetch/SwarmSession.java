@@ -52,6 +52,7 @@ final class SwarmSession {
   private static final Logger LOG = LoggerFactory.getLogger(SwarmSession.class);
   private static final long BUSY_BACKOFF_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
   private static final long RESERVE_AFTER_NANOS = TimeUnit.SECONDS.toNanos(2);
+  private static final long RESCAN_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
   private final SwarmFetcher.Deps deps;
   private final FetchConfig config;
@@ -72,6 +73,9 @@ final class SwarmSession {
   private int completionsPending;
   private long inFlightBytes;
   private long lastProgress;
+  private long lastRescan;
+  /** Every peer must be considered by the next {@link #assign()} (a piece went back to the pool). */
+  private boolean rescanAll = true;
   private int fetched;
   private long bytesFromPeers;
   private long bytesFromOrigin;
@@ -194,27 +198,35 @@ final class SwarmSession {
     }
   }
 
-  /** Waits for connections, then asks peers that know the manifest, then origins, then anyone. */
+  /**
+   * Asks peers that announced the manifest (non-empty BITFIELD), then origins; peers that have said
+   * nothing yet only once every connection attempt has settled and no origin is connected. A busy
+   * source is retried after a short pause.
+   */
   private void fetchManifest(long deadline) throws IOException, InterruptedException {
     long settle = System.nanoTime() + TimeUnit.SECONDS.toNanos(5);
+    Set<RemotePeer> askedBlindly = new java.util.HashSet<>();
     while (System.nanoTime() < deadline) {
       SwarmEvent e = queue.poll(20, TimeUnit.MILLISECONDS);
-      if (e != null) {
+      while (e != null) {
         handle(e);
+        e = queue.poll();
       }
-      boolean anyKnows = peers.values().stream().anyMatch(p -> !p.closed && p.pendingCount > 0);
-      if ((connecting == 0 || anyKnows || System.nanoTime() > settle) && connectedCount() > 0) {
-        List<RemotePeer> order = manifestSources();
-        for (RemotePeer p : order) {
-          try {
-            byte[] bytes = ManifestFetch.fetch(p.connection, manifestId, Duration.ofSeconds(60));
-            deps.store().put(manifestId, ByteBuffer.wrap(bytes));
-            return;
-          } catch (ManifestFetch.BadContentException ex) {
-            ban(p, ex.getMessage());
-          } catch (IOException ex) {
-            LOG.info("manifest {} not available from {}: {}", manifestId.shortHex(12), p.name(), ex.getMessage());
+      boolean settled = connecting == 0 || System.nanoTime() > settle;
+      for (RemotePeer p : manifestSources(settled, askedBlindly)) {
+        try {
+          byte[] bytes = ManifestFetch.fetch(p.connection, manifestId, Duration.ofSeconds(60));
+          deps.store().put(manifestId, ByteBuffer.wrap(bytes));
+          return;
+        } catch (ManifestFetch.BadContentException ex) {
+          ban(p, ex.getMessage());
+        } catch (PeerException ex) {
+          if (ex.code() == ErrorCode.NOT_FOUND) {
+            askedBlindly.add(p);
           }
+          LOG.debug("manifest {} not available from {}: {}", manifestId.shortHex(12), p.name(), ex.getMessage());
+        } catch (IOException ex) {
+          LOG.info("manifest {} not available from {}: {}", manifestId.shortHex(12), p.name(), ex.getMessage());
         }
       }
       if (connecting == 0 && connectedCount() == 0) {
@@ -227,7 +239,7 @@ final class SwarmSession {
     throw new FetchException("timed out fetching manifest " + manifestId);
   }
 
-  private List<RemotePeer> manifestSources() {
+  private List<RemotePeer> manifestSources(boolean settled, Set<RemotePeer> askedBlindly) {
     List<RemotePeer> knowing = new ArrayList<>();
     List<RemotePeer> origins = new ArrayList<>();
     List<RemotePeer> rest = new ArrayList<>();
@@ -235,12 +247,20 @@ final class SwarmSession {
       if (p.closed || p.banned) {
         continue;
       }
-      (p.pendingCount > 0 && !p.address.origin() ? knowing : p.address.origin() ? origins : rest).add(p);
+      if (p.address.origin()) {
+        origins.add(p);
+      } else if (p.pendingCount > 0) {
+        knowing.add(p);
+      } else if (!askedBlindly.contains(p)) {
+        rest.add(p);
+      }
     }
     Collections.shuffle(knowing, random);
     Collections.shuffle(origins, random);
     knowing.addAll(origins);
-    knowing.addAll(rest);
+    if (knowing.isEmpty() && settled) {
+      return rest;
+    }
     return knowing;
   }
 
@@ -259,12 +279,28 @@ final class SwarmSession {
     }
   }
 
+  /**
+   * Gives work to peers whose situation changed (a free slot, a new piece announced) or, every
+   * {@link #RESCAN_NANOS}, to all (busy back-offs and origin deferrals expire with time). Looking
+   * only at changed peers keeps the cost per event small: a HAVE does not rescan the release.
+   */
   private void assign() {
     long now = System.nanoTime();
+    if (now - lastRescan > RESCAN_NANOS) {
+      lastRescan = now;
+      rescanAll = true;
+    }
     List<RemotePeer> order = new ArrayList<>(peers.values());
     Collections.shuffle(order, random);
     for (RemotePeer p : order) {
-      while (p.usable(now, config.maxRequestsPerPeer()) && inFlightBytes < config.maxInFlightBytes()) {
+      if (!p.dirty && !rescanAll) {
+        continue;
+      }
+      p.dirty = false;
+      // requests to an origin are not held back by the byte budget (they are few: its own caps
+      // bound them), so a budget full of slow peer requests never starves the seed
+      while (p.usable(now, config.maxRequestsPerPeer())
+          && (p.address.origin() || inFlightBytes < config.maxInFlightBytes())) {
         int i = board.pick(p.bits, p.address.origin(), now);
         if (i < 0) {
           break;
@@ -272,6 +308,7 @@ final class SwarmSession {
         request(p, i);
       }
     }
+    rescanAll = false;
   }
 
   private void request(RemotePeer p, int i) {
@@ -299,6 +336,7 @@ final class SwarmSession {
     if (e instanceof SwarmEvent.Connected c) {
       connecting--;
       peers.put(c.peer().connection, c.peer());
+      c.peer().dirty = true;
       lastProgress = System.nanoTime();
     } else if (e instanceof SwarmEvent.ConnectFailed f) {
       connecting--;
@@ -321,11 +359,13 @@ final class SwarmSession {
     } else if (e instanceof SwarmEvent.Corrupt c) {
       finishRequest(c.from(), c.index());
       board.unrequest(c.index());
+      rescanAll = true;
       deps.metrics().verificationFailures.increment();
       ban(c.from(), c.why());
     } else if (e instanceof SwarmEvent.Failed f) {
       finishRequest(f.from(), f.index());
       board.unrequest(f.index());
+      rescanAll = true;
       onFailed(f);
     } else if (e instanceof SwarmEvent.StoreFailed s) {
       throw new FetchException("storing release " + manifestId + " failed: " + s.cause().getMessage(), s.cause());
@@ -366,6 +406,7 @@ final class SwarmSession {
     }
     p.bits = (BitSet) bits.clone();
     p.pendingCount = count;
+    p.dirty = true;
     if (!p.address.origin() && !p.banned && !p.closed) {
       board.addHolders(p.bits, +1);
     }
@@ -388,6 +429,9 @@ final class SwarmSession {
     p.bits.set(h.index());
     if (board != null && !p.address.origin() && !p.banned && !p.closed) {
       board.addHolder(h.index(), +1);
+      if (!board.isHeld(h.index()) && !board.isRequested(h.index())) {
+        p.dirty = true;
+      }
     }
   }
 
@@ -442,6 +486,7 @@ final class SwarmSession {
   }
 
   private void finishRequest(RemotePeer p, int index) {
+    p.dirty = true;
     p.inFlight--;
     inFlightBytes -= space.ref(index).length();
   }

@@ -135,13 +135,18 @@ final class PeerServerHandler extends SimpleChannelInboundHandler<Message> {
           + Manifest.MIN_PIECE_SIZE + ", " + Manifest.MAX_PIECE_SIZE + "]");
       return;
     }
-    if (inFlight >= context.config().maxUploadsPerPeer() || !context.slots().tryAcquire()) {
+    boolean manifest = context.availability().isManifest(g.object());
+    // a manifest (small, and needed before anything else) is exempt from the server-wide cap
+    if (inFlight >= context.config().maxUploadsPerPeer() || (!manifest && !context.slots().tryAcquire())) {
       reject(ctx, g, ErrorCode.BUSY);
       return;
     }
+    if (manifest) {
+      context.slots().forceAcquire();
+    }
     boolean seeded = false;
     try {
-      if (!context.availability().isManifest(g.object())) {
+      if (!manifest) {
         if (!context.ledger().tryServe(g.object(), g.index())) {
           context.slots().release();
           reject(ctx, g, ErrorCode.ALREADY_SEEDED);

@@ -23,6 +23,11 @@ final class UploadSlots {
     }
   }
 
+  /** Takes a slot even beyond the cap (for exempt uploads), so release() stays balanced. */
+  void forceAcquire() {
+    used.incrementAndGet();
+  }
+
   void release() {
     used.decrementAndGet();
   }
