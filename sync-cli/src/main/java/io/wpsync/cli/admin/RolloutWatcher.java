@@ -33,8 +33,8 @@ public final class RolloutWatcher {
     JsonNode status = api.rollout(rolloutId);
     long decidedAt = 0;
     while (true) {
-      printChanges(status, seen);
       String state = status.path("state").asText();
+      printChanges(status, seen, false);
       if (!state.equals("PREPARING")) {
         if (decidedAt == 0) {
           decidedAt = System.nanoTime();
@@ -43,6 +43,7 @@ public final class RolloutWatcher {
                   ? " (" + status.path("reason").asText() + ")" : "");
           out.flush();
         }
+        printChanges(status, seen, true);
         if (state.equals("ABORTED") || allSwitched(status) || System.nanoTime() - decidedAt > switchWait.toNanos()) {
           return status;
         }
@@ -55,10 +56,14 @@ public final class RolloutWatcher {
     }
   }
 
-  private void printChanges(JsonNode status, Map<String, String> seen) {
+  /** Prints agents whose state changed; switches only once the decision has been printed. */
+  private void printChanges(JsonNode status, Map<String, String> seen, boolean decided) {
     for (JsonNode a : status.path("agents")) {
       String id = a.path("id").asText(a.path("agentId").asText());
       String st = a.path("state").asText("");
+      if (!decided && st.equals("SWITCHED")) {
+        continue;
+      }
       if (!st.isEmpty() && !st.equals(seen.get(id))) {
         seen.put(id, st);
         String reason = a.path("reason").asText("");
