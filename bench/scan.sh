@@ -4,7 +4,8 @@
 #   (a) cold full-hash scan: a fresh JVM (`java -jar`, startup included), empty scan cache
 #   (b) find T -type f -print0 | xargs -0 sha256sum                  (one hashing process)
 #   (c) find T -type f -print0 | xargs -0 -P2 -n 500 sha256sum       (two hashing processes)
-#   (d) warm rescan of the unchanged tree inside one process (second scan, cache warm)
+#   (d) warm rescan of the unchanged tree inside one process (cache filled by a first scan; 5
+#       untimed rescans first, so the JIT is warm as in a long-running agent)
 #   (e) find T -printf '%s %T@\n'                                    (a bare attribute walk)
 #
 # The page cache is warm for all of them (one untimed read of the whole tree first), so this

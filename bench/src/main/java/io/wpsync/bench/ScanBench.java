@@ -17,7 +17,8 @@ import java.util.Map;
  * <pre>
  * generate DIR [--files N] [--bytes B] [--seed S]   write the deterministic test tree
  * cold DIR [--threads T] [--buffer BYTES]             one full-hash scan with an empty cache
- * warm DIR [--repeat R]                               one scan to fill the cache, then R timed rescans
+ * warm DIR [--repeat R] [--warmup W]                  one scan to fill the cache, W untimed rescans
+ *                                                     (JIT warm-up, as in a long-running agent), R timed
  * </pre>
  *
  * Prints {@code key=value} lines on stdout for the script to read.
@@ -90,8 +91,12 @@ public final class ScanBench {
 
   private static void warm(Path dir, Map<String, String> opts) throws Exception {
     int repeat = (int) opt(opts, "repeat", 5);
+    int warmup = (int) opt(opts, "warmup", 5);
     try (Scanner scanner = scanner(opts).build()) {
       Manifest first = scanner.scan(dir);
+      for (int i = 0; i < warmup; i++) {
+        scanner.scan(dir);
+      }
       long bytesAfterFirst = scanner.stats().bytesHashed();
       List<Double> times = new ArrayList<>();
       for (int i = 0; i < repeat; i++) {

@@ -4,12 +4,12 @@ import io.wpsync.core.hash.Digest;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
-import java.util.TreeMap;
 
 /**
  * An immutable, validated description of a wp-content tree: every entry sorted by path.
@@ -59,7 +59,7 @@ public final class Manifest {
     for (ManifestEntry e : sorted) {
       checkPieces(pieceSize, e);
     }
-    Map<String, ManifestEntry> byPath = new TreeMap<>(PATH_ORDER);
+    Map<String, ManifestEntry> byPath = new HashMap<>(sorted.size() * 4 / 3 + 1);
     for (ManifestEntry e : sorted) {
       byPath.put(e.path(), e);
     }

@@ -1,6 +1,5 @@
 package io.wpsync.core.manifest;
 
-import java.nio.charset.StandardCharsets;
 import java.text.Normalizer;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
@@ -26,34 +25,62 @@ public final class PathRules {
 
   private PathRules() {}
 
-  /** Checks one path on its own. */
+  /** Checks one path on its own (one pass over its characters, no allocation when it is valid). */
   public static void checkPath(String path) throws UnsafePathException {
     if (path.isEmpty()) {
       throw new UnsafePathException(path, "empty path");
     }
-    if (path.indexOf('\0') >= 0) {
-      throw new UnsafePathException(path, "contains a NUL character");
-    }
-    if (path.startsWith("/")) {
+    if (path.charAt(0) == '/') {
       throw new UnsafePathException(path, "absolute paths are not allowed");
     }
-    if (!isValidUnicode(path)) {
-      throw new UnsafePathException(path, "not valid UTF-8");
+    int length = path.length();
+    int totalBytes = 0;
+    int segmentStart = 0;
+    int segmentBytes = 0;
+    for (int i = 0; i <= length; i++) {
+      char c = i < length ? path.charAt(i) : '/';
+      if (c == '/') {
+        checkSegment(path, segmentStart, i, segmentBytes);
+        segmentStart = i + 1;
+        segmentBytes = 0;
+        continue;
+      }
+      int bytes;
+      if (c == '\0') {
+        throw new UnsafePathException(path, "contains a NUL character");
+      } else if (c < 0x80) {
+        bytes = 1;
+      } else if (c < 0x800) {
+        bytes = 2;
+      } else if (Character.isHighSurrogate(c) && i + 1 < length && Character.isLowSurrogate(path.charAt(i + 1))) {
+        bytes = 4;
+        i++;
+      } else if (Character.isSurrogate(c)) {
+        throw new UnsafePathException(path, "not valid UTF-8");
+      } else {
+        bytes = 3;
+      }
+      segmentBytes += bytes;
+      totalBytes += bytes;
     }
-    if (path.getBytes(StandardCharsets.UTF_8).length > MAX_PATH_BYTES) {
+    if (totalBytes > MAX_PATH_BYTES) {
       throw new UnsafePathException(path, "longer than " + MAX_PATH_BYTES + " bytes");
     }
-    for (String segment : path.split("/", -1)) {
-      switch (segment) {
-        case "" -> throw new UnsafePathException(path, "empty segment (leading, trailing or double '/')");
-        case "." -> throw new UnsafePathException(path, "'.' segment");
-        case ".." -> throw new UnsafePathException(path, "'..' segment escapes the tree");
-        default -> {
-          if (segment.getBytes(StandardCharsets.UTF_8).length > MAX_SEGMENT_BYTES) {
-            throw new UnsafePathException(path, "a segment is longer than " + MAX_SEGMENT_BYTES + " bytes");
-          }
-        }
-      }
+  }
+
+  private static void checkSegment(String path, int from, int to, int bytes) throws UnsafePathException {
+    int n = to - from;
+    if (n == 0) {
+      throw new UnsafePathException(path, "empty segment (leading, trailing or double '/')");
+    }
+    if (n == 1 && path.charAt(from) == '.') {
+      throw new UnsafePathException(path, "'.' segment");
+    }
+    if (n == 2 && path.charAt(from) == '.' && path.charAt(from + 1) == '.') {
+      throw new UnsafePathException(path, "'..' segment escapes the tree");
+    }
+    if (bytes > MAX_SEGMENT_BYTES) {
+      throw new UnsafePathException(path, "a segment is longer than " + MAX_SEGMENT_BYTES + " bytes");
     }
   }
 
@@ -66,7 +93,7 @@ public final class PathRules {
       if (byPath.put(e.path(), e) != null) {
         throw new UnsafePathException(e.path(), "listed twice");
       }
-      String key = Normalizer.normalize(e.path(), Normalizer.Form.NFC);
+      String key = isAscii(e.path()) ? e.path() : Normalizer.normalize(e.path(), Normalizer.Form.NFC);
       String other = normalized.put(key, e.path());
       if (other != null) {
         throw new UnsafePathException(e.path(),
@@ -176,19 +203,37 @@ public final class PathRules {
     return true;
   }
 
-  /** Compares by UTF-8 bytes (unsigned), which is code point order. */
+  /**
+   * Compares by UTF-8 bytes (unsigned), which is code point order. UTF-16 order differs from it
+   * only where a surrogate meets a character at or above U+E000, so only the first differing pair
+   * of chars needs fixing up.
+   */
   public static int compareUtf8(String a, String b) {
-    int i = 0;
-    int j = 0;
-    while (i < a.length() && j < b.length()) {
-      int ca = a.codePointAt(i);
-      int cb = b.codePointAt(j);
-      if (ca != cb) {
-        return Integer.compare(ca, cb);
+    int n = Math.min(a.length(), b.length());
+    for (int i = 0; i < n; i++) {
+      char x = a.charAt(i);
+      char y = b.charAt(i);
+      if (x != y) {
+        if (x >= Character.MIN_SURROGATE && y >= Character.MIN_SURROGATE) {
+          return Integer.compare(codePointRank(x), codePointRank(y));
+        }
+        return Integer.compare(x, y);
       }
-      i += Character.charCount(ca);
-      j += Character.charCount(cb);
     }
-    return Integer.compare(a.length() - i, b.length() - j);
+    return Integer.compare(a.length(), b.length());
+  }
+
+  /** Moves surrogates above U+E000..U+FFFF, as their code points are. */
+  private static int codePointRank(char c) {
+    return Character.isSurrogate(c) ? c + 0x2000 : c - 0x800;
+  }
+
+  private static boolean isAscii(String s) {
+    for (int i = 0; i < s.length(); i++) {
+      if (s.charAt(i) >= 0x80) {
+        return false;
+      }
+    }
+    return true;
   }
 }

@@ -6,8 +6,6 @@ import io.wpsync.core.manifest.Manifest;
 import io.wpsync.core.manifest.ManifestEntry;
 import io.wpsync.core.manifest.UnsafePathException;
 import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.NotDirectoryException;
@@ -38,8 +36,9 @@ import org.slf4j.LoggerFactory;
  * {@link FileChangedDuringScanException}); unchanged files are served from the {@link ScanCache}
  * without reading their contents; names that are not valid UTF-8 fail with {@link
  * UnsafePathException}, as does anything {@link Manifest#of} refuses (e.g. a symlink leaving the
- * tree). Directory walking runs on the calling thread; hashing runs on the executor, largest
- * files first. A scanner is safe for concurrent use.
+ * tree). Subtrees are walked and files hashed (largest first) on the executor, so a scan uses
+ * every core; {@link #scan} waits for those tasks, so do not call it from a thread of a bounded
+ * executor it uses. A scanner is safe for concurrent use.
  *
  * <pre>{@code
  * try (Scanner scanner = Scanner.builder().rules(ScanRules.defaults()).build()) {
@@ -105,92 +104,26 @@ public final class Scanner implements AutoCloseable {
     if (!Files.isDirectory(base)) {
       throw new NotDirectoryException(root.toString());
     }
-    List<ManifestEntry> entries = new ArrayList<>();
-    List<Pending> pending = new ArrayList<>();
-    walk(base, "", rules.root(), entries, pending);
-    hashAll(pending, entries);
+    TreeWalk.Result walk = new TreeWalk(rules, cache, pieceSize, executor).walk(base);
+    hits.add(walk.hits);
+    misses.add(walk.misses);
+    skipped.add(walk.skipped);
+    List<ManifestEntry> entries = walk.entries;
+    hashAll(walk.pending, entries);
     Manifest m = Manifest.of(pieceSize, entries);
     scans.increment();
     return m;
   }
 
-  /** A file whose digest must be computed after the walk. */
-  private record Pending(String rel, Path path, FileStamp stamp) { }
-
-  /** Walks one directory; returns whether anything below it was recorded. */
-  private boolean walk(Path dir, String prefix, ScanRules.Cursor cursor, List<ManifestEntry> entries,
-      List<Pending> pending) throws IOException, UnsafePathException {
-    boolean recorded = false;
-    DirectoryStream<Path> stream;
-    try {
-      stream = Files.newDirectoryStream(dir);
-    } catch (NoSuchFileException e) {
-      log.debug("directory '{}' vanished during the scan", prefix);
-      return false;
-    }
-    try (stream) {
-      for (Path p : stream) {
-        String name = p.getFileName().toString();
-        ScanRules.Cursor c = cursor.child(name);
-        boolean asFile = c.recordsFile();
-        boolean descend = c.descends();
-        boolean asDir = c.recordsDirectory();
-        if (!asFile && !descend && !asDir) {
-          continue; // excluded, or no rule reaches it: not even an lstat
-        }
-        String rel = prefix.isEmpty() ? name : prefix + "/" + name;
-        FileStamp stamp;
-        try {
-          stamp = FileStamp.read(p);
-        } catch (NoSuchFileException e) {
-          log.debug("'{}' vanished during the scan", rel);
-          continue;
-        }
-        if (stamp.isDirectory() ? !descend && !asDir : !asFile) {
-          continue;
-        }
-        FileNames.checkDecoded(rel, "file name", name);
-        if (stamp.isDirectory()) {
-          boolean below = descend && walk(p, rel, c, entries, pending);
-          if (below || asDir) {
-            entries.add(ManifestEntry.directory(rel, stamp.permissions()));
-            recorded = true;
-          }
-        } else if (stamp.isRegularFile()) {
-          FileDigests cached = cache.lookup(rel, pieceSize, stamp);
-          if (cached != null) {
-            hits.increment();
-            entries.add(ManifestEntry.file(rel, stamp.permissions(), cached.size(), cached.digest(), cached.pieces()));
-          } else {
-            misses.increment();
-            pending.add(new Pending(rel, p, stamp));
-          }
-          recorded = true;
-        } else if (stamp.isSymlink()) {
-          String target = Files.readSymbolicLink(p).toString();
-          FileNames.checkDecoded(rel, "symlink target", target);
-          entries.add(ManifestEntry.symlink(rel, target));
-          recorded = true;
-        } else {
-          skipped.increment();
-          log.warn("skipping {} '{}': only files, directories and symlinks are synced", stamp.typeName(), rel);
-        }
-      }
-    } catch (UncheckedIOException e) { // DirectoryStream iteration wraps read errors
-      throw e.getCause();
-    }
-    return recorded;
-  }
-
   /** Hashes the pending files in parallel, largest first, and adds their entries. */
-  private void hashAll(List<Pending> pending, List<ManifestEntry> entries) throws IOException {
+  private void hashAll(List<TreeWalk.Pending> pending, List<ManifestEntry> entries) throws IOException {
     if (pending.isEmpty()) {
       return;
     }
-    pending.sort(Comparator.comparingLong((Pending p) -> p.stamp().size()).reversed());
+    pending.sort(Comparator.comparingLong((TreeWalk.Pending p) -> p.stamp().size()).reversed());
     AtomicBoolean failed = new AtomicBoolean();
     List<CompletableFuture<ManifestEntry>> futures = new ArrayList<>(pending.size());
-    for (Pending p : pending) {
+    for (TreeWalk.Pending p : pending) {
       futures.add(CompletableFuture.supplyAsync(() -> {
         if (failed.get()) {
           return null;
@@ -234,7 +167,7 @@ public final class Scanner implements AutoCloseable {
    * Hashes one file until two {@code lstat}s around a full read agree, at most {@code maxAttempts}
    * times. Returns null if the file vanished.
    */
-  private ManifestEntry hashStable(Pending p) throws IOException {
+  private ManifestEntry hashStable(TreeWalk.Pending p) throws IOException {
     FileStamp before = p.stamp();
     String reason = null;
     for (int attempt = 1; attempt <= maxAttempts; attempt++) {

@@ -112,6 +112,21 @@ class ScannerTest {
   }
 
   @Test
+  void parentsAreRecordedOnlyForWhatTheyHold() throws Exception {
+    write("plugins/a/deep/x.php", "x");
+    write("plugins/a/other.php", "o");
+    write("plugins/b/c/y.php", "y");
+    write("themes/t.css", "t");
+    Files.createDirectories(root.resolve("plugins/a/deep/empty"));
+    ScanRules rules = ScanRules.of(List.of("plugins/a/deep/**"), List.of());
+
+    Manifest m = scanner(Scanner.builder().rules(rules)).scan(root);
+
+    assertThat(paths(m)).containsExactly(
+        "plugins", "plugins/a", "plugins/a/deep", "plugins/a/deep/empty", "plugins/a/deep/x.php");
+  }
+
+  @Test
   void symlinksAreRecordedWithTheirTargetAndNeverFollowed() throws Exception {
     write("plugins/real/a.php", "<?php // a");
     Files.createSymbolicLink(root.resolve("plugins/alias"), Path.of("real"));

@@ -1,0 +1,256 @@
+package io.wpsync.core.scan;
+
+import io.wpsync.core.hash.FileDigests;
+import io.wpsync.core.manifest.ManifestEntry;
+import io.wpsync.core.manifest.UnsafePathException;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.Executor;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One walk of a tree: lists every directory a rule reaches, takes one {@code lstat} per entry a rule
+ * reaches, records directories and symlinks, takes file digests from the {@link ScanCache} and
+ * collects the files that still need hashing. Never follows a symlink.
+ *
+ * <p>The top {@value #FANOUT_DEPTH} levels (e.g. {@code plugins/}) are listed on the calling thread;
+ * each directory below them (e.g. {@code plugins/akismet}) is walked as one task on the executor,
+ * so a warm rescan uses every core. Whether an upper directory is recorded ("it is the parent of
+ * something recorded") is decided once all its subtrees are done.
+ */
+final class TreeWalk {
+  private static final Logger log = LoggerFactory.getLogger(TreeWalk.class);
+  static final int FANOUT_DEPTH = 2;
+
+  /** A regular file whose digest is not cached. */
+  record Pending(String rel, Path path, FileStamp stamp) { }
+
+  /** What a walk, or one subtree of it, found. */
+  static final class Result {
+    final List<ManifestEntry> entries = new ArrayList<>();
+    final List<Pending> pending = new ArrayList<>();
+    long hits;
+    long misses;
+    long skipped;
+    boolean recorded;
+
+    void add(Result other) {
+      entries.addAll(other.entries);
+      pending.addAll(other.pending);
+      hits += other.hits;
+      misses += other.misses;
+      skipped += other.skipped;
+    }
+  }
+
+  /** A directory above the fan-out depth; recorded if {@code asDir} or anything below it is. */
+  private static final class Upper {
+    final String rel;
+    final int permissions;
+    final Upper parent;
+    boolean recorded;
+
+    Upper(String rel, int permissions, Upper parent) {
+      this.rel = rel;
+      this.permissions = permissions;
+      this.parent = parent;
+    }
+
+    void markRecorded() {
+      for (Upper u = this; u != null && !u.recorded; u = u.parent) {
+        u.recorded = true;
+      }
+    }
+  }
+
+  private final ScanRules rules;
+  private final ScanCache cache;
+  private final int pieceSize;
+  private final Executor executor;
+
+  TreeWalk(ScanRules rules, ScanCache cache, int pieceSize, Executor executor) {
+    this.rules = rules;
+    this.cache = cache;
+    this.pieceSize = pieceSize;
+    this.executor = executor;
+  }
+
+  /** Walks the tree under {@code base} (a real directory path). */
+  Result walk(Path base) throws IOException, UnsafePathException {
+    Result top = new Result();
+    Upper root = new Upper("", 0, null);
+    List<Upper> uppers = new ArrayList<>();
+    List<CompletableFuture<Result>> tasks = new ArrayList<>();
+    List<Upper> taskParents = new ArrayList<>();
+    Throwable failure = null;
+    try {
+      walkUpper(base, "", rules.root(), 0, root, top, uppers, tasks, taskParents);
+    } catch (IOException | UnsafePathException | RuntimeException e) {
+      failure = e;
+    }
+    for (int i = 0; i < tasks.size(); i++) { // wait for every task, so none runs after we return
+      try {
+        Result r = tasks.get(i).join();
+        top.add(r);
+        if (r.recorded) {
+          taskParents.get(i).markRecorded();
+        }
+      } catch (CompletionException e) {
+        failure = failure != null ? failure : e.getCause();
+      }
+    }
+    if (failure != null) {
+      throw rethrow(failure);
+    }
+    for (Upper u : uppers) {
+      if (u.recorded) {
+        top.entries.add(ManifestEntry.directory(u.rel, u.permissions));
+      }
+    }
+    return top;
+  }
+
+  private static IOException rethrow(Throwable t) throws UnsafePathException {
+    if (t instanceof UnsafePathException u) {
+      throw u;
+    } else if (t instanceof IOException io) {
+      return io;
+    } else if (t instanceof RuntimeException re) {
+      throw re;
+    } else if (t instanceof Error err) {
+      throw err;
+    }
+    throw new IllegalStateException(t);
+  }
+
+  /** Lists a directory above the fan-out depth on the calling thread; forks the ones at it. */
+  private void walkUpper(Path dir, String prefix, ScanRules.Cursor cursor, int depth, Upper self, Result out,
+      List<Upper> uppers, List<CompletableFuture<Result>> tasks, List<Upper> taskParents)
+      throws IOException, UnsafePathException {
+    forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir) -> {
+      if (depth + 1 >= FANOUT_DEPTH) {
+        tasks.add(CompletableFuture.supplyAsync(() -> subtree(p, rel, c, stamp, descend, asDir), executor));
+        taskParents.add(self);
+        return;
+      }
+      Upper u = new Upper(rel, stamp.permissions(), self);
+      uppers.add(u);
+      if (asDir) {
+        u.markRecorded();
+      }
+      if (descend) {
+        walkUpper(p, rel, c, depth + 1, u, out, uppers, tasks, taskParents);
+      }
+    }, self::markRecorded);
+  }
+
+  /** One fan-out task: walks the subtree at {@code dir} sequentially. */
+  private Result subtree(Path dir, String rel, ScanRules.Cursor cursor, FileStamp stamp, boolean descend,
+      boolean asDir) {
+    Result r = new Result();
+    try {
+      boolean below = descend && walkBelow(dir, rel, cursor, r);
+      if (below || asDir) {
+        r.entries.add(ManifestEntry.directory(rel, stamp.permissions()));
+        r.recorded = true;
+      }
+      return r;
+    } catch (IOException e) {
+      throw new CompletionException(e);
+    } catch (UnsafePathException e) {
+      throw new CompletionException(e);
+    }
+  }
+
+  /** Walks below the fan-out depth; returns whether anything under {@code dir} was recorded. */
+  private boolean walkBelow(Path dir, String prefix, ScanRules.Cursor cursor, Result out)
+      throws IOException, UnsafePathException {
+    boolean[] recorded = {false};
+    forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir) -> {
+      boolean below = descend && walkBelow(p, rel, c, out);
+      if (below || asDir) {
+        out.entries.add(ManifestEntry.directory(rel, stamp.permissions()));
+        recorded[0] = true;
+      }
+    }, () -> recorded[0] = true);
+    return recorded[0];
+  }
+
+  /** What to do with a subdirectory a rule reaches. */
+  @FunctionalInterface
+  private interface DirectoryVisitor {
+    void visit(Path p, String rel, ScanRules.Cursor c, FileStamp stamp, boolean descend, boolean asDir)
+        throws IOException, UnsafePathException;
+  }
+
+  /**
+   * Lists {@code dir}: records its files and symlinks into {@code out} (calling {@code onRecord}),
+   * skips special files, and hands each subdirectory a rule reaches to {@code directories}.
+   */
+  private void forEachEntry(Path dir, String prefix, ScanRules.Cursor cursor, Result out,
+      DirectoryVisitor directories, Runnable onRecord) throws IOException, UnsafePathException {
+    DirectoryStream<Path> stream;
+    try {
+      stream = Files.newDirectoryStream(dir);
+    } catch (NoSuchFileException e) {
+      log.debug("directory '{}' vanished during the scan", prefix);
+      return;
+    }
+    try (stream) {
+      for (Path p : stream) {
+        String name = p.getFileName().toString();
+        ScanRules.Cursor c = cursor.child(name);
+        boolean asFile = c.recordsFile();
+        boolean descend = c.descends();
+        boolean asDir = c.recordsDirectory();
+        if (!asFile && !descend && !asDir) {
+          continue; // excluded, or no rule reaches it: not even an lstat
+        }
+        String rel = prefix.isEmpty() ? name : prefix + "/" + name;
+        FileStamp stamp;
+        try {
+          stamp = FileStamp.read(p);
+        } catch (NoSuchFileException e) {
+          log.debug("'{}' vanished during the scan", rel);
+          continue;
+        }
+        if (stamp.isDirectory() ? !descend && !asDir : !asFile) {
+          continue;
+        }
+        FileNames.checkDecoded(rel, "file name", name);
+        if (stamp.isDirectory()) {
+          directories.visit(p, rel, c, stamp, descend, asDir);
+        } else if (stamp.isRegularFile()) {
+          FileDigests cached = cache.lookup(rel, pieceSize, stamp);
+          if (cached != null) {
+            out.hits++;
+            out.entries.add(ManifestEntry.file(rel, stamp.permissions(), cached.size(), cached.digest(), cached.pieces()));
+          } else {
+            out.misses++;
+            out.pending.add(new Pending(rel, p, stamp));
+          }
+          onRecord.run();
+        } else if (stamp.isSymlink()) {
+          String target = Files.readSymbolicLink(p).toString();
+          FileNames.checkDecoded(rel, "symlink target", target);
+          out.entries.add(ManifestEntry.symlink(rel, target));
+          onRecord.run();
+        } else {
+          out.skipped++;
+          log.warn("skipping {} '{}': only files, directories and symlinks are synced", stamp.typeName(), rel);
+        }
+      }
+    } catch (UncheckedIOException e) { // DirectoryStream iteration wraps read errors
+      throw e.getCause();
+    }
+  }
+}
