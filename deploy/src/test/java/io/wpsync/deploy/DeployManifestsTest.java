@@ -111,6 +111,11 @@ class DeployManifestsTest {
     return pod.owner().kind() + "/" + pod.owner().name() + "/" + c.getName();
   }
 
+  /** The per-pod checks, for {@link CheckerSelfTest}. */
+  static void checkPodForTest(ManifestSet.Pod pod, List<String> problems) {
+    checkPod(pod, problems);
+  }
+
   private static void checkPod(ManifestSet.Pod pod, List<String> problems) {
     PodSecurityContext psc = Objects.requireNonNullElse(pod.spec().getSecurityContext(), new PodSecurityContext());
     pod.allContainers().forEach(c -> {

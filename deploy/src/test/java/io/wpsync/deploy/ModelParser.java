@@ -133,7 +133,9 @@ final class ModelParser {
       try {
         typed = STRICT.treeToValue(raw, type);
       } catch (IOException e) {
-        problems.add(where + ": does not parse as " + type.getSimpleName() + ": " + e.getMessage().lines().findFirst().orElse(""));
+        String at = e instanceof com.fasterxml.jackson.databind.JsonMappingException jme ? " at " + path(jme) : "";
+        problems.add(where + ": does not parse as " + type.getSimpleName() + at + ": "
+            + (e instanceof com.fasterxml.jackson.core.JacksonException je ? je.getOriginalMessage() : e.getMessage()).lines().findFirst().orElse(""));
         continue;
       }
       List<String> unknown = new ArrayList<>();
@@ -154,6 +156,18 @@ final class ModelParser {
       out.add(new K8sObject(origin, raw, typed));
     }
     return out;
+  }
+
+  private static String path(com.fasterxml.jackson.databind.JsonMappingException e) {
+    StringBuilder sb = new StringBuilder();
+    for (var ref : e.getPath()) {
+      if (ref.getFieldName() != null) {
+        sb.append(sb.length() == 0 ? "" : ".").append(ref.getFieldName());
+      } else if (ref.getIndex() >= 0) {
+        sb.append('[').append(ref.getIndex()).append(']');
+      }
+    }
+    return sb.toString();
   }
 
   /** Walks the model graph; every non-empty {@code additionalProperties} is a field the model lacks. */
