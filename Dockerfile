@@ -30,8 +30,11 @@ ENV LC_ALL=C.UTF-8
 USER 10001:10001
 EXPOSE 7070 7071 8080 8081
 # Container-aware JVM: the heap is a share of the container's memory limit (the rest is metaspace,
-# thread stacks and Netty's direct buffers); exit on OOM so the kubelet restarts a clean process;
-# java.io.tmpdir is /tmp (an emptyDir under a read-only root filesystem). JDK_JAVA_OPTIONS, read by
-# the `java` launcher, adds or overrides flags per deployment.
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-XX:+ExitOnOutOfMemoryError", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/wpsync/wpsync.jar"]
+# thread stacks and Netty's direct buffers) and the JVM exits on OOM so the kubelet restarts a clean
+# process. They sit in JDK_JAVA_OPTIONS (read by the `java` launcher, which notes it on stderr) so a
+# manifest can replace them per daemon; the manifests under deploy/ set it explicitly.
+ENV JDK_JAVA_OPTIONS="-XX:MaxRAMPercentage=50 -XX:+ExitOnOutOfMemoryError"
+# java.io.tmpdir is /tmp: an emptyDir under the manifests' read-only root filesystem (Netty unpacks
+# its native transport library there).
+ENTRYPOINT ["java", "-Djava.io.tmpdir=/tmp", "-jar", "/opt/wpsync/wpsync.jar"]
 CMD ["--help"]
