@@ -60,6 +60,22 @@ final class ObjectPlacer {
     return false;
   }
 
+  /**
+   * Hard-links an existing file (not a store object) at {@code target}; false if it vanished or
+   * cannot be linked (the caller then copies the object instead).
+   */
+  boolean tryLink(Path existing, Path target) throws IOException {
+    try {
+      Files.createLink(target, existing);
+      return true;
+    } catch (FileAlreadyExistsException e) {
+      throw e;
+    } catch (FileSystemException | UnsupportedOperationException e) {
+      log.debug("cannot hard-link {} at {} ({}): copying the object instead", existing, target, e.toString());
+      return false;
+    }
+  }
+
   /** Copies {@code object} to a new file {@code target} with {@code mode}; the caller fsyncs it. */
   void copy(Path object, Path target, int mode) throws IOException {
     try (FileChannel in = FileChannel.open(object, StandardOpenOption.READ);

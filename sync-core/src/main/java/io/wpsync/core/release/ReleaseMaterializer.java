@@ -80,6 +80,40 @@ public final class ReleaseMaterializer {
    * @throws FileAlreadyExistsException if {@code id} exists with other content
    */
   public ReleaseRecord materialize(String id, Manifest manifest) throws IOException {
+    return materialize(id, manifest, Reuse.NONE);
+  }
+
+  /**
+   * Where a file with exactly an entry's content and mode already exists on this file system, for
+   * example in the release {@code current} points to. In {@link ReleaseMode#LIVE} the materializer
+   * hard-links such a file instead of copying the object (a 20,000-file release that differs from
+   * the current one in a few files then costs links, not copies); it never links a store object.
+   * The caller guarantees the returned file holds that content durably; a file that vanished or
+   * cannot be linked is copied from the store instead. Releases built this way share inodes with
+   * their source, so a write into one shows in the other: only for trees WordPress writes through
+   * one path at a time, whose writes are captured (see docs/local-changes.md).
+   */
+  @FunctionalInterface
+  public interface Reuse {
+    /** Nothing is reused: every file comes from the store. */
+    Reuse NONE = e -> null;
+
+    /** A file holding exactly {@code e}'s content and mode, or null. */
+    Path fileFor(ManifestEntry e);
+  }
+
+  /**
+   * Materializes {@code manifest} as release {@code id}, hard-linking files {@code reuse} names
+   * instead of copying their objects when the mode is {@link ReleaseMode#LIVE} (ignored otherwise).
+   *
+   * @throws IllegalArgumentException if the id is invalid or a linked path collides with the
+   *     manifest (nothing is written)
+   * @throws io.wpsync.core.store.NoSuchObjectException if the store lacks an object the manifest
+   *     needs and {@code reuse} offers no file for
+   * @throws FileAlreadyExistsException if {@code id} exists with other content
+   */
+  public ReleaseRecord materialize(String id, Manifest manifest, Reuse reuse) throws IOException {
+    Objects.requireNonNull(reuse, "reuse");
     ReleaseLayout.checkId(id);
     Objects.requireNonNull(manifest, "manifest");
     checkLinkedPaths(manifest);
@@ -95,7 +129,7 @@ public final class ReleaseMaterializer {
       boolean recordWritten = false;
       boolean published = false;
       try {
-        int copies = build(staging, manifest);
+        int copies = build(staging, manifest, options.mode() == ReleaseMode.LIVE ? reuse : Reuse.NONE);
         ReleaseRecord record = new ReleaseRecord(id, manifest.id(), options.mode(), clock.instant(), options.linkedPaths());
         Durable.writeAtomically(layout.recordFile(id), record.encode(), layout.metaDir(), true);
         recordWritten = true;
@@ -173,7 +207,7 @@ public final class ReleaseMaterializer {
    * entries and mode changes, so the rest are cheap). Interleaving chmod and fsync per directory
    * would cost one journal commit per directory.
    */
-  private int build(Path staging, Manifest manifest) throws IOException {
+  private int build(Path staging, Manifest manifest, Reuse reuse) throws IOException {
     List<ManifestEntry> directories = new ArrayList<>();
     List<ManifestEntry> others = new ArrayList<>();
     for (ManifestEntry e : manifest.entries()) {
@@ -186,7 +220,7 @@ public final class ReleaseMaterializer {
       }
     }
     Queue<Path> copied = new ConcurrentLinkedQueue<>();
-    Parallel.forEach(others, options.parallelism(), "materialize", e -> place(staging, e, copied));
+    Parallel.forEach(others, options.parallelism(), "materialize", e -> place(staging, e, copied, reuse));
     for (Map.Entry<String, Path> link : options.linkedPaths().entrySet()) {
       Files.createSymbolicLink(staging.resolve(link.getKey()), link.getValue());
     }
@@ -207,10 +241,14 @@ public final class ReleaseMaterializer {
     return copied.size();
   }
 
-  private void place(Path staging, ManifestEntry e, Queue<Path> copied) throws IOException {
+  private void place(Path staging, ManifestEntry e, Queue<Path> copied, Reuse reuse) throws IOException {
     Path target = staging.resolve(e.path());
     if (e.isSymlink()) {
       Files.createSymbolicLink(target, Path.of(e.target()));
+      return;
+    }
+    Path same = reuse.fileFor(e);
+    if (same != null && placer.tryLink(same, target)) {
       return;
     }
     Path object = store.objectPath(e.digest());

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
  * /active-rollout                     exists while a rollout runs (created with compare-and-set): its id
  * /rollouts/&lt;id&gt;                     {@link io.wpsync.core.cluster.RolloutInfo}: target, participants, deadline, state
  * /rollouts/&lt;id&gt;/reports/&lt;agent&gt;    {@link io.wpsync.core.cluster.AgentReport}: PREPARED | FAILED | SWITCHED
+ * /proposals/p&lt;seq&gt;                 {@link io.wpsync.core.cluster.ProposalInfo}: a local change captured on a live agent
  * </pre>
  */
 public final class ZkPaths {
@@ -33,9 +34,12 @@ public final class ZkPaths {
   public static final String COMMITTED = "/committed";
   public static final String ACTIVE_ROLLOUT = "/active-rollout";
   public static final String ROLLOUTS = "/rollouts";
+  public static final String PROPOSALS = "/proposals";
 
   /** Prefix of sequential release znodes: release ids are {@code r0000000001}, … */
   public static final String RELEASE_PREFIX = "r";
+  /** Prefix of sequential proposal znodes: proposal ids are {@code p0000000001}, … */
+  public static final String PROPOSAL_PREFIX = "p";
 
   private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,127}");
 
@@ -76,6 +80,10 @@ public final class ZkPaths {
 
   public static String report(String rolloutId, String agentId) {
     return reports(rolloutId) + "/" + checkId("agent id", agentId);
+  }
+
+  public static String proposal(String proposalId) {
+    return PROPOSALS + "/" + checkId("proposal id", proposalId);
   }
 
   /** True if {@code id} is a valid id for agents, releases, rollouts and networks. */
