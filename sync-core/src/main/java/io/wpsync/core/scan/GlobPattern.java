@@ -122,9 +122,37 @@ final class GlobPattern {
       String literal = run.toString();
       return literal::equals;
     }
+    Predicate<String> simple = simpleStar(part);
+    if (simple != null) {
+      return simple;
+    }
     flush(re, run);
     Pattern p = Pattern.compile(re.toString(), Pattern.DOTALL);
     return name -> p.matcher(name).matches();
+  }
+
+  /** {@code *.log}, {@code wp-*}, {@code *cache*}: plain string tests instead of a regex. */
+  private static Predicate<String> simpleStar(String part) {
+    int first = part.indexOf('*');
+    int last = part.lastIndexOf('*');
+    for (char c : new char[] {'?', '[', '{', '\\', ','}) {
+      if (part.indexOf(c) >= 0) {
+        return null;
+      }
+    }
+    if (first == 0 && last == 0) {
+      String suffix = part.substring(1);
+      return name -> name.endsWith(suffix);
+    }
+    if (first == part.length() - 1) {
+      String prefix = part.substring(0, first);
+      return name -> name.startsWith(prefix);
+    }
+    if (first == 0 && last == part.length() - 1 && part.indexOf('*', 1) == last) {
+      String middle = part.substring(1, last);
+      return name -> name.contains(middle);
+    }
+    return null;
   }
 
   private static void flush(StringBuilder re, StringBuilder run) {

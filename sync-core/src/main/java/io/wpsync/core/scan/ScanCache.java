@@ -89,4 +89,12 @@ public final class ScanCache {
   public void invalidateAll() {
     cache.invalidateAll();
   }
+
+  /**
+   * Registers Micrometer's Caffeine meters for this cache ({@code cache_gets_total{result=hit|miss}},
+   * {@code cache_size}, {@code cache_evictions_total}, ...) with tag {@code cache=name}.
+   */
+  public void bindMetrics(io.micrometer.core.instrument.MeterRegistry registry, String name) {
+    io.micrometer.core.instrument.binder.cache.CaffeineCacheMetrics.monitor(registry, cache, name);
+  }
 }

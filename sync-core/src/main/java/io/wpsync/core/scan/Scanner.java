@@ -104,13 +104,21 @@ public final class Scanner implements AutoCloseable {
     if (!Files.isDirectory(base)) {
       throw new NotDirectoryException(root.toString());
     }
+    long started = System.nanoTime();
     TreeWalk.Result walk = new TreeWalk(rules, cache, pieceSize, executor).walk(base);
     hits.add(walk.hits);
     misses.add(walk.misses);
     skipped.add(walk.skipped);
+    long walked = System.nanoTime();
     List<ManifestEntry> entries = walk.entries;
     hashAll(walk.pending, entries);
+    long hashedAt = System.nanoTime();
     Manifest m = Manifest.of(pieceSize, entries);
+    if (log.isDebugEnabled()) {
+      log.debug("scanned {}: {} entries walked in {} ms ({} cached), {} files hashed in {} ms, validated in {} ms",
+          base, entries.size(), (walked - started) / 1_000_000, walk.hits, walk.pending.size(),
+          (hashedAt - walked) / 1_000_000, (System.nanoTime() - hashedAt) / 1_000_000);
+    }
     scans.increment();
     return m;
   }

@@ -82,6 +82,14 @@ class ScanRulesTest {
     assertThat(GlobPattern.compile("\\*.txt").matches("a.txt")).isFalse();
     assertThat(GlobPattern.compile("café/*").matches("café/ü.php")).isTrue();
     assertThat(GlobPattern.compile("*").matches(".htaccess")).isTrue();
+    assertThat(GlobPattern.compile("wp-*").matches("wp-config.php")).isTrue();
+    assertThat(GlobPattern.compile("wp-*").matches("xwp-config.php")).isFalse();
+    assertThat(GlobPattern.compile("*cache*").matches("object-cache.php")).isTrue();
+    assertThat(GlobPattern.compile("*cache*").matches("objects.php")).isFalse();
+    assertThat(GlobPattern.compile("a*b").matches("a-long-b")).isTrue();
+    assertThat(GlobPattern.compile("a*b").matches("a-long-c")).isFalse();
+    assertThat(GlobPattern.compile("*.log").matches("debug.log")).isTrue();
+    assertThat(GlobPattern.compile("*.log").matches("debug.log.1")).isFalse();
   }
 
   @Test
