@@ -234,9 +234,9 @@ final class ModelParser {
     }
     if (a.isObject()) {
       Map<String, JsonNode> left = new TreeMap<>();
-      a.fields().forEachRemaining(e -> left.put(e.getKey(), e.getValue()));
+      a.properties().forEach(e -> left.put(e.getKey(), e.getValue()));
       Map<String, JsonNode> right = new TreeMap<>();
-      b.fields().forEachRemaining(e -> right.put(e.getKey(), e.getValue()));
+      b.properties().forEach(e -> right.put(e.getKey(), e.getValue()));
       for (var e : left.entrySet()) {
         JsonNode other = right.get(e.getKey());
         if (other == null) {
