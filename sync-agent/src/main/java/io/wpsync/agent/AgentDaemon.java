@@ -6,6 +6,7 @@ import io.wpsync.agent.fetch.FetchConfig;
 import io.wpsync.agent.fetch.SwarmFetcher;
 import io.wpsync.agent.http.HttpApiServer;
 import io.wpsync.agent.http.TokenAuth;
+import io.wpsync.agent.metrics.ProcessMeters;
 import io.wpsync.agent.peer.LocalAvailability;
 import io.wpsync.agent.peer.PeerAuth;
 import io.wpsync.agent.peer.client.PeerClient;
@@ -124,6 +125,7 @@ public final class AgentDaemon implements Closeable {
     ClusterSecret secret = ClusterSecret.fromFile(config.secretFile());
     TokenAuth tokens = config.tokenFile() != null ? TokenAuth.fromFile(config.tokenFile()) : unusableTokens();
 
+    closing(ProcessMeters.bindTo(registry));
     FileContentStore store = closing(FileContentStore.open(config.storeDir()));
     ReleaseLayout layout = new ReleaseLayout(config.rootDir());
     layout.create();

@@ -8,10 +8,14 @@ import io.wpsync.agent.http.HttpApiServer;
 import io.wpsync.agent.http.Router;
 import io.wpsync.agent.http.Scope;
 import io.wpsync.agent.http.TokenAuth;
+import io.wpsync.agent.metrics.ProcessMeters;
 import io.wpsync.agent.peer.PeerAuth;
 import io.wpsync.coordinator.api.CoordinatorApi;
 import io.wpsync.coordinator.api.LeaderForwarder;
 import io.wpsync.coordinator.api.TarBundle;
+import io.wpsync.coordinator.fleet.AgentCensus;
+import io.wpsync.coordinator.fleet.AgentProbe;
+import io.wpsync.coordinator.fleet.FleetStatus;
 import io.wpsync.coordinator.leader.CoordinatorLeadership;
 import io.wpsync.coordinator.origin.Origin;
 import io.wpsync.coordinator.release.ReleaseRegistry;
@@ -58,6 +62,12 @@ import org.slf4j.LoggerFactory;
  */
 public final class CoordinatorDaemon implements Closeable {
   private static final Logger log = LoggerFactory.getLogger(CoordinatorDaemon.class);
+
+  /** Agent status probes (rollout progress, agent list): fresh for 1 s, 1 s timeout, 8 at once, 1.5 s wait. */
+  private static final Duration PROBE_TTL = Duration.ofSeconds(1);
+  private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(1);
+  private static final int PROBE_CONCURRENCY = 8;
+  private static final Duration PROBE_WAIT = Duration.ofMillis(1500);
 
   private enum State { LATENT, STARTED, CLOSED }
 
@@ -129,16 +139,22 @@ public final class CoordinatorDaemon implements Closeable {
     cluster.ensureLayout();
     ReleaseStore releaseStore = new ReleaseStore(client);
     CoordinatorMetrics metrics = new CoordinatorMetrics(registry, System::currentTimeMillis);
+    closing(ProcessMeters.bindTo(registry));
+    AgentCensus census = closing(new AgentCensus(client).start());
+    metrics.bindFleet(census);
+    AgentProbe probe = closing(new AgentProbe(PROBE_TTL, PROBE_TIMEOUT, PROBE_CONCURRENCY, System::currentTimeMillis));
 
     driver = closing(new RolloutDriver(cluster, releaseStore, metrics, System::currentTimeMillis, config.rolloutDeadline()));
     leadership = new CoordinatorLeadership(client, cluster, config.id(), driver, System::currentTimeMillis);
     driver.standDownWith(leadership::standDown);
-    releases = closing(new ReleaseRegistry(releaseStore, cluster, store,
-        Scanner.builder().rules(ScanRules.defaults()).build(), config.id(), config.copyWait(), metrics,
-        System::currentTimeMillis));
+    Scanner scanner = Scanner.builder().rules(ScanRules.defaults()).build();
+    scanner.cache().bindMetrics(registry, "scan");
+    releases = closing(new ReleaseRegistry(releaseStore, cluster, store, scanner, config.id(), config.copyWait(),
+        metrics, System::currentTimeMillis));
 
     LeaderForwarder forwarder = new LeaderForwarder(config.id(), this::httpUrl, this::leaderUrl);
-    Router router = new CoordinatorApi(releases, driver, cluster, forwarder, config.id(), leadership::leaderId,
+    Router router = new CoordinatorApi(releases, driver, cluster, new FleetStatus(census, probe, PROBE_WAIT), forwarder,
+        config.id(), leadership::leaderId,
         config.tmpDir().resolve("uploads"), TarBundle.Limits.defaults()).register(healthRoutes());
     http = closing(new HttpApiServer(
         new HttpApiServer.Config(config.http().host(), config.http().port(), config.tmpDir().resolve("http"),

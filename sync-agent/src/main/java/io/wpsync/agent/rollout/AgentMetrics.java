@@ -11,6 +11,11 @@ import java.time.Duration;
  * current; no tag carries an agent or release id.
  */
 public final class AgentMetrics {
+  /** Histogram buckets of the prepare duration. */
+  static final Duration[] PREPARE_BUCKETS = {Duration.ofMillis(100), Duration.ofMillis(500), Duration.ofSeconds(1),
+      Duration.ofSeconds(5), Duration.ofSeconds(15), Duration.ofSeconds(30), Duration.ofMinutes(1),
+      Duration.ofMinutes(2), Duration.ofMinutes(5), Duration.ofMinutes(10)};
+
   private final Counter switches;
   private final Timer prepared;
   private final Timer failed;
@@ -35,8 +40,9 @@ public final class AgentMetrics {
 
   private static Timer prepareTimer(MeterRegistry registry, String outcome) {
     return Timer.builder("wpsync.agent.prepare.duration")
-        .description("Time to prepare a rollout's target: fetch, verify, materialize, fsync")
+        .description("Time to prepare a rollout's target (fetch, verify, materialize, fsync), by outcome")
         .tags("outcome", outcome)
+        .serviceLevelObjectives(PREPARE_BUCKETS)
         .register(registry);
   }
 

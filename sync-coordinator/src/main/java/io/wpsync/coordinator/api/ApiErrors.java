@@ -2,6 +2,8 @@ package io.wpsync.coordinator.api;
 
 import io.wpsync.agent.http.ApiException;
 import io.wpsync.coordinator.leader.NotLeaderException;
+import io.wpsync.coordinator.release.BaseConflictException;
+import io.wpsync.coordinator.release.BaseUnavailableException;
 import io.wpsync.coordinator.release.EmptyReleaseException;
 import io.wpsync.coordinator.release.NoSuchReleaseException;
 import io.wpsync.coordinator.release.ReplicationTimeoutException;
@@ -23,6 +25,12 @@ final class ApiErrors {
     }
     if (e instanceof NoSuchReleaseException || e instanceof NoSuchRolloutException) {
       return ApiException.notFound(e.getMessage());
+    }
+    if (e instanceof BaseConflictException) {
+      return ApiException.conflict(e.getMessage());
+    }
+    if (e instanceof BaseUnavailableException) {
+      return ApiException.unavailable(e.getMessage());
     }
     if (e instanceof RolloutConflictException || e instanceof AlreadyCommittedException
         || e instanceof RolloutDecidedException || e instanceof NoRollbackTargetException) {

@@ -2,11 +2,14 @@ package io.wpsync.coordinator.api;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.wpsync.agent.http.ApiException;
+import io.wpsync.agent.http.ApiJson;
 import io.wpsync.agent.http.ApiRequest;
 import io.wpsync.agent.http.ApiResponse;
 import io.wpsync.agent.http.Route;
 import io.wpsync.agent.http.Router;
 import io.wpsync.agent.http.Scope;
+import io.wpsync.coordinator.fleet.AgentView;
+import io.wpsync.coordinator.fleet.FleetStatus;
 import io.wpsync.coordinator.leader.NotLeaderException;
 import io.wpsync.coordinator.release.ReleaseDraft;
 import io.wpsync.coordinator.release.ReleaseRegistry;
@@ -15,7 +18,6 @@ import io.wpsync.coordinator.rollout.RolloutRequest;
 import io.wpsync.coordinator.rollout.RolloutStatus;
 import io.wpsync.coordinator.zk.ClusterStore;
 import io.wpsync.coordinator.zk.Versioned;
-import io.wpsync.core.cluster.AgentInfo;
 import io.wpsync.core.cluster.CommittedRelease;
 import io.wpsync.core.cluster.CoordinatorInfo;
 import io.wpsync.core.cluster.FailurePolicy;
@@ -34,12 +36,15 @@ import java.util.function.Supplier;
 
 /**
  * The coordinator's REST API ({@code /api/v1}, documented in {@code docs/openapi.yaml}): release
- * upload and history, rollout start/status/abort, rollback, agents and cluster status. Every route
- * needs a bearer token (READ for reads, ADMIN for changes); errors are problem+json. Routes that
- * drive rollouts run on the leader only: a standby forwards them ({@link LeaderForwarder}).
+ * upload (a tree as tar, or a theme or plugin zip on top of a base release) and history, rollout
+ * start/status/abort, rollback, agents and cluster status. Every route needs a bearer token: READ
+ * for reads (a CAPTURE token, which a WordPress pod may hold, reads too), ADMIN for anything that
+ * creates releases or drives rollouts; errors are problem+json. Routes that drive rollouts run on
+ * the leader only: a standby forwards them ({@link LeaderForwarder}).
  *
  * <pre>{@code
- * Router router = new CoordinatorApi(registry, driver, cluster, forwarder, leaderId, workDir, limits).register(new Router());
+ * Router router = new CoordinatorApi(registry, driver, cluster, fleet, forwarder, selfId, leaderId, workDir, limits)
+ *     .register(new Router());
  * }</pre>
  */
 public final class CoordinatorApi {
@@ -49,17 +54,20 @@ public final class CoordinatorApi {
   private final ReleaseRegistry registry;
   private final RolloutDriver driver;
   private final ClusterStore cluster;
+  private final FleetStatus fleet;
   private final LeaderForwarder forwarder;
   private final Supplier<Optional<String>> leaderId;
   private final String selfId;
   private final Path workDir;
   private final TarBundle.Limits limits;
 
-  public CoordinatorApi(ReleaseRegistry registry, RolloutDriver driver, ClusterStore cluster, LeaderForwarder forwarder,
-      String selfId, Supplier<Optional<String>> leaderId, Path workDir, TarBundle.Limits limits) {
+  public CoordinatorApi(ReleaseRegistry registry, RolloutDriver driver, ClusterStore cluster, FleetStatus fleet,
+      LeaderForwarder forwarder, String selfId, Supplier<Optional<String>> leaderId, Path workDir,
+      TarBundle.Limits limits) {
     this.registry = Objects.requireNonNull(registry, "registry");
     this.driver = Objects.requireNonNull(driver, "driver");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
+    this.fleet = Objects.requireNonNull(fleet, "fleet");
     this.forwarder = Objects.requireNonNull(forwarder, "forwarder");
     this.selfId = Objects.requireNonNull(selfId, "selfId");
     this.leaderId = Objects.requireNonNull(leaderId, "leaderId");
@@ -71,15 +79,17 @@ public final class CoordinatorApi {
   public Router register(Router router) {
     return router
         .upload("/api/v1/releases", Scope.ADMIN, guard(this::createRelease))
+        .upload("/api/v1/releases/theme", Scope.ADMIN, guard(req -> install(req, BundleKind.THEME)))
+        .upload("/api/v1/releases/plugin", Scope.ADMIN, guard(req -> install(req, BundleKind.PLUGIN)))
         .get("/api/v1/releases", Scope.READ, guard(this::listReleases))
         .get("/api/v1/releases/{id}", Scope.READ, guard(req -> ApiResponse.json(200, registry.details(req.pathParam("id")))))
         .post("/api/v1/rollouts", Scope.ADMIN, guard(leaderOnly(this::startRollout)))
         .get("/api/v1/rollouts", Scope.READ, guard(req -> ApiResponse.json(200, new RolloutList(driver.recent(RECENT_ROLLOUTS)))))
-        .get("/api/v1/rollouts/{id}", Scope.READ, guard(req -> ApiResponse.json(200, driver.status(req.pathParam("id")))))
+        .get("/api/v1/rollouts/{id}", Scope.READ, guard(this::rolloutStatus))
         .post("/api/v1/rollouts/{id}/abort", Scope.ADMIN, guard(leaderOnly(req ->
             ApiResponse.json(200, driver.abort(req.pathParam("id"), "aborted by an operator")))))
         .post("/api/v1/rollback", Scope.ADMIN, guard(leaderOnly(this::rollback)))
-        .get("/api/v1/agents", Scope.READ, guard(req -> ApiResponse.json(200, new AgentList(new ArrayList<>(cluster.agents().values())))))
+        .get("/api/v1/agents", Scope.READ, guard(this::listAgents))
         .get("/api/v1/status", Scope.READ, guard(req -> ApiResponse.json(200, status())));
   }
 
@@ -87,30 +97,98 @@ public final class CoordinatorApi {
 
   private ApiResponse createRelease(ApiRequest req) throws Exception {
     TarBundle.Compression compression = compression(req);
-    ReleaseDraft draft = new ReleaseDraft(req.query("author").orElse(null), req.query("message").orElse(null),
-        req.query("base").orElse(null));
-    Files.createDirectories(workDir);
-    Path tree = workDir.resolve("release-" + Long.toHexString(System.nanoTime()) + "-" + Thread.currentThread().getId());
+    ReleaseDraft draft = draft(req);
+    Path tree = newWorkTree();
     try {
       TarBundle.extract(req.bodyFile(), compression, tree, limits);
       ReleaseInfo r = registry.create(tree, draft);
-      return ApiResponse.json(201, r).withHeader("Location", "/api/v1/releases/" + r.id());
+      return created(r, null);
     } finally {
       TarBundle.deleteTree(tree);
     }
   }
 
-  private static TarBundle.Compression compression(ApiRequest req) throws Exception {
+  /** {@code POST /api/v1/releases/theme|plugin}: a WordPress zip installed on top of a base release. */
+  private ApiResponse install(ApiRequest req, BundleKind kind) throws Exception {
+    checkZipType(req);
+    ReleaseDraft draft = draft(req);
+    Path tree = newWorkTree();
+    try {
+      ZipBundle.Extracted x = ZipBundle.extract(req.bodyFile(), kind, tree, limits);
+      if (draft.message() == null) {
+        draft = draft.withMessage("install " + kind.label() + " " + x.slug());
+      }
+      ReleaseInfo r = registry.install(x.tree(), x.releasePath(), draft);
+      return created(r, new Installed(kind.label(), x.slug(), x.releasePath()));
+    } finally {
+      TarBundle.deleteTree(tree);
+    }
+  }
+
+  /** What a theme or plugin upload installed. */
+  record Installed(String kind, String slug, String path) {}
+
+  private ApiResponse created(ReleaseInfo r, Installed installed) throws Exception {
+    com.fasterxml.jackson.databind.node.ObjectNode body = ApiJson.mapper().valueToTree(registry.details(r.id()));
+    if (installed != null) {
+      body.set("installed", ApiJson.mapper().valueToTree(installed));
+    }
+    return ApiResponse.json(201, body).withHeader("Location", "/api/v1/releases/" + r.id());
+  }
+
+  private static ReleaseDraft draft(ApiRequest req) throws ApiException {
+    return new ReleaseDraft(req.query("author").orElse(null), req.query("message").orElse(null),
+        req.query("base").orElse(null), flag(req, "allowStaleBase", false));
+  }
+
+  private Path newWorkTree() throws java.io.IOException {
+    Files.createDirectories(workDir);
+    return workDir.resolve("release-" + Long.toHexString(System.nanoTime()) + "-" + Thread.currentThread().getId());
+  }
+
+  private static boolean flag(ApiRequest req, String name, boolean dflt) throws ApiException {
+    Optional<String> v = req.query(name);
+    if (v.isEmpty() || v.get().isEmpty()) {
+      return dflt;
+    }
+    return switch (v.get().toLowerCase(Locale.ROOT)) {
+      case "true", "1", "yes" -> true;
+      case "false", "0", "no" -> false;
+      default -> throw ApiException.badRequest(name + " must be true or false, got '" + v.get() + "'");
+    };
+  }
+
+  private static void checkZipType(ApiRequest req) throws Exception {
+    String type = mediaType(req);
+    switch (type) {
+      case "application/zip", "application/x-zip-compressed", "application/x-zip" -> { }
+      case "", "application/octet-stream" -> {
+        if (!ZipBundle.looksLikeZip(req.bodyFile())) {
+          throw ApiException.unprocessable("the body is not a zip archive (no zip signature); send the theme or "
+              + "plugin .zip as WordPress users download it");
+        }
+      }
+      default -> throw new ApiException(415, "Unsupported Media Type", "a theme or plugin is uploaded as "
+          + "application/zip, not " + type + " (a wp-content tree goes to POST /api/v1/releases as a tar)");
+    }
+  }
+
+  private static String mediaType(ApiRequest req) {
     String type = req.header("content-type").orElse("").toLowerCase(Locale.ROOT);
     int semi = type.indexOf(';');
-    type = (semi >= 0 ? type.substring(0, semi) : type).strip();
+    return (semi >= 0 ? type.substring(0, semi) : type).strip();
+  }
+
+  private static TarBundle.Compression compression(ApiRequest req) throws Exception {
+    String type = mediaType(req);
     return switch (type) {
       case "application/x-tar", "application/tar" -> TarBundle.Compression.NONE;
       case "application/gzip", "application/x-gzip", "application/tar+gzip", "application/x-gtar" ->
           TarBundle.Compression.GZIP;
       case "", "application/octet-stream" -> TarBundle.Compression.detect(req.bodyFile());
       default -> throw new ApiException(415, "Unsupported Media Type", "a release is uploaded as application/x-tar "
-          + "or application/gzip (a .tar.gz), not " + type);
+          + "or application/gzip (a .tar.gz), not " + type + (type.contains("zip") && !type.contains("gzip")
+              ? "; a theme or plugin .zip goes to POST /api/v1/releases/theme or /api/v1/releases/plugin" : ""));
     };
   }
 
@@ -146,6 +224,16 @@ public final class CoordinatorApi {
     return ApiResponse.json(202, s).withHeader("Location", "/api/v1/rollouts/" + s.id());
   }
 
+  private ApiResponse rolloutStatus(ApiRequest req) throws Exception {
+    RolloutStatus s = driver.status(req.pathParam("id"));
+    return ApiResponse.json(200, flag(req, "progress", true) ? fleet.withProgress(s) : s);
+  }
+
+  private ApiResponse listAgents(ApiRequest req) throws Exception {
+    String committed = cluster.committed().map(v -> v.value().releaseId()).orElse(null);
+    return ApiResponse.json(200, new AgentList(committed, fleet.agents(flag(req, "live", true))));
+  }
+
   private static Duration deadline(Integer seconds) {
     return seconds == null ? null : Duration.ofSeconds(seconds);
   }
@@ -175,7 +263,9 @@ public final class CoordinatorApi {
 
   record RolloutList(List<RolloutInfo> rollouts) {}
 
-  record AgentList(List<AgentInfo> agents) {}
+  /** {@code GET /api/v1/agents}: the committed release and every live agent. */
+  @JsonInclude(JsonInclude.Include.NON_NULL)
+  record AgentList(String committed, List<AgentView> agents) {}
 
   private ClusterStatus status() throws Exception {
     var coordinators = cluster.coordinators();

@@ -2,6 +2,7 @@ package io.wpsync.coordinator.release;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import io.wpsync.core.cluster.ReleaseInfo;
+import io.wpsync.core.manifest.Manifest;
 import io.wpsync.core.manifest.ManifestDiff;
 import io.wpsync.core.manifest.ManifestEntry;
 import java.util.ArrayList;
@@ -10,13 +11,31 @@ import java.util.List;
 /**
  * A release with its place in the history (is it committed?) and what changed since its parent.
  *
+ * @param contents what the manifest holds, or null when it is not in this coordinator's store
  * @param diff the changes from {@code parent}, or null when there is no parent or when a manifest is
  *     not in this coordinator's store ({@code diffNote} says which)
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record ReleaseDetails(
     String id, String manifestId, long manifestBytes, String parent, String author, String message,
-    long createdAt, long totalBytes, int fileCount, int copies, boolean committed, Diff diff, String diffNote) {
+    long createdAt, long totalBytes, int fileCount, int copies, boolean committed, Contents contents, Diff diff,
+    String diffNote) {
+
+  /** The manifest summary: entries by type, distinct objects, bytes, piece size. */
+  public record Contents(int files, int directories, int symlinks, int objects, long totalBytes, int pieceSize) {
+    public static Contents of(Manifest m) {
+      int dirs = 0;
+      int links = 0;
+      for (ManifestEntry e : m.entries()) {
+        if (e.isDirectory()) {
+          dirs++;
+        } else if (e.isSymlink()) {
+          links++;
+        }
+      }
+      return new Contents(m.fileCount(), dirs, links, m.uniqueObjects().size(), m.totalBytes(), m.pieceSize());
+    }
+  }
 
   /** Paths listed per kind of change in a diff, at most. */
   public static final int MAX_PATHS = 1000;
@@ -43,8 +62,8 @@ public record ReleaseDetails(
     }
   }
 
-  public static ReleaseDetails of(ReleaseInfo r, boolean committed, Diff diff, String diffNote) {
+  public static ReleaseDetails of(ReleaseInfo r, boolean committed, Contents contents, Diff diff, String diffNote) {
     return new ReleaseDetails(r.id(), r.manifestId(), r.manifestBytes(), r.parent(), r.author(), r.message(),
-        r.createdAt(), r.totalBytes(), r.fileCount(), r.copies(), committed, diff, diffNote);
+        r.createdAt(), r.totalBytes(), r.fileCount(), r.copies(), committed, contents, diff, diffNote);
   }
 }

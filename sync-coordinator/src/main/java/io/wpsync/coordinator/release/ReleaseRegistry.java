@@ -15,11 +15,15 @@ import io.wpsync.core.manifest.ManifestFormatException;
 import io.wpsync.core.manifest.UnsafePathException;
 import io.wpsync.core.scan.Scanner;
 import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.NoSuchObjectException;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.function.LongSupplier;
@@ -76,11 +80,12 @@ public final class ReleaseRegistry implements Closeable {
    * @throws EmptyReleaseException if the scan rules keep no file from the tree
    * @throws UnsafePathException if the tree holds a path a manifest refuses (e.g. a symlink leaving it)
    * @throws NoSuchReleaseException if {@code draft.base()} names no release
+   * @throws BaseConflictException if {@code draft.base()} is stale (see {@link #checkBase})
    * @throws ReplicationTimeoutException if too few stores held it in time (nothing published)
    */
   public ReleaseInfo create(Path root, ReleaseDraft draft) throws Exception {
-    if (draft.base() != null && releases.release(draft.base()).isEmpty()) {
-      throw new NoSuchReleaseException(draft.base());
+    if (draft.base() != null) {
+      checkBase(draft.base(), draft.allowStaleBase());
     }
     Manifest m = scanner.scan(root);
     if (m.fileCount() == 0) {
@@ -91,15 +96,111 @@ public final class ReleaseRegistry implements Closeable {
     for (ManifestEntry e : m.uniqueObjects()) {
       store.putFile(root.resolve(e.path()), e.digest());
     }
+    return publish(m, draft, draft.base(), draft.allowStaleBase());
+  }
+
+  /**
+   * Publishes a release that is {@code base} with the directory {@code replaced} (e.g. {@code
+   * themes/twentytwentyfour}) replaced by what {@code root} holds there, as a theme or plugin
+   * install does: files of the old version that the new one lacks are removed. The base is {@code
+   * draft.base()}, else the committed release; objects of the base must be in this coordinator's
+   * store (they are on every replica).
+   *
+   * @throws BaseConflictException if the base is stale, or none is given and nothing is committed
+   * @throws EmptyReleaseException if the scan rules keep no file under {@code root/replaced}
+   * @throws BaseUnavailableException if the base's manifest or objects are not in this store
+   */
+  public ReleaseInfo install(Path root, String replaced, ReleaseDraft draft) throws Exception {
+    String baseId = draft.base();
+    if (baseId != null) {
+      checkBase(baseId, draft.allowStaleBase());
+    } else {
+      baseId = cluster.committed().map(v -> v.value().releaseId()).orElseThrow(() -> new BaseConflictException(
+          "nothing is committed yet, so there is no release to install into; give base=<release id> or roll a "
+              + "release out first"));
+    }
+    ReleaseInfo base = get(baseId);
+    Manifest baseManifest;
+    try {
+      baseManifest = manifest(base);
+    } catch (NoSuchObjectException e) {
+      throw new BaseUnavailableException("the manifest of base release " + base.id() + " is not in this coordinator's "
+          + "store yet (still replicating?); retry shortly or send the upload to the coordinator that holds it");
+    }
+    Manifest added;
+    if (baseManifest.pieceSize() == scanner.pieceSize()) {
+      added = scanner.scan(root);
+    } else {
+      try (Scanner s = scannerFor(baseManifest.pieceSize())) { // the merged manifest needs one piece size
+        added = s.scan(root);
+      }
+    }
+    List<ManifestEntry> mine = new ArrayList<>();
+    for (ManifestEntry e : added.entries()) {
+      if (e.path().equals(replaced) || e.path().startsWith(replaced + "/")) {
+        mine.add(e);
+      }
+    }
+    if (mine.stream().noneMatch(ManifestEntry::isFile)) {
+      throw new EmptyReleaseException("the bundle holds no file the scan rules keep under " + replaced + "/");
+    }
+    List<ManifestEntry> merged = new ArrayList<>();
+    Set<String> paths = new HashSet<>();
+    for (ManifestEntry e : baseManifest.entries()) {
+      if (!e.path().equals(replaced) && !e.path().startsWith(replaced + "/")) {
+        merged.add(e);
+        paths.add(e.path());
+      }
+    }
+    merged.addAll(mine);
+    for (ManifestEntry e : added.entries()) { // parent directories such as themes/ when the base has none
+      if (!mine.contains(e) && paths.add(e.path())) {
+        merged.add(e);
+      }
+    }
+    Manifest m = Manifest.of(baseManifest.pieceSize(), merged);
+    Set<Digest> fromBundle = new HashSet<>();
+    for (ManifestEntry e : mine) {
+      if (e.isFile() && fromBundle.add(e.digest())) {
+        store.putFile(root.resolve(e.path()), e.digest());
+      }
+    }
+    List<String> missing = new ArrayList<>();
+    for (Digest d : m.objectDigests()) {
+      if (!fromBundle.contains(d) && !store.contains(d)) {
+        missing.add(d.shortHex(12));
+      }
+    }
+    if (!missing.isEmpty()) {
+      throw new BaseUnavailableException(missing.size() + " objects of base release " + base.id() + " are not in this "
+          + "coordinator's store (e.g. " + missing.subList(0, Math.min(3, missing.size())) + "); retry once it has "
+          + "replicated them");
+    }
+    return publish(m, draft, base.id(), draft.allowStaleBase());
+  }
+
+  private Scanner scannerFor(int pieceSize) {
+    return Scanner.builder().rules(scanner.rules()).pieceSize(pieceSize).cache(scanner.cache()).build();
+  }
+
+  /**
+   * Stores the manifest, waits for the copies, re-checks {@code base} (the committed release may
+   * have moved while we worked) and publishes. {@code base} null means "the committed release, at
+   * publication time".
+   */
+  private ReleaseInfo publish(Manifest m, ReleaseDraft draft, String base, boolean allowStale) throws Exception {
     byte[] encoded = ManifestCodec.encode(m);
     Digest manifestId = store.put(encoded);
     if (!manifestId.equals(m.id())) {
       throw new IllegalStateException("manifest id " + m.id() + " differs from the stored bytes' " + manifestId);
     }
     int copies = awaitCopies(manifestId);
+    if (base != null) {
+      checkBase(base, allowStale);
+    }
     ReleaseInfo r = releases.publish(id -> new ReleaseInfo(id, manifestId.toString(), encoded.length,
-        parentFor(draft), draft.author(), draft.message(), clock.getAsLong(), m.totalBytes(), m.fileCount(), copies),
-        LOCK_TIMEOUT_MILLIS);
+        base != null ? base : committedId(), draft.author(), draft.message(), clock.getAsLong(), m.totalBytes(),
+        m.fileCount(), copies), LOCK_TIMEOUT_MILLIS);
     metrics.releasePublished();
     if (copies < 2) {
       log.warn("release {} published with ONE copy (this coordinator's store {}): it is lost if this volume is; "
@@ -110,10 +211,41 @@ public final class ReleaseRegistry implements Closeable {
     return r;
   }
 
-  private String parentFor(ReleaseDraft draft) {
-    if (draft.base() != null) {
-      return draft.base();
+  /**
+   * Refuses a base that does not exist (404) or, unless {@code allowStale}, a stale one (409): one
+   * that is neither the committed release nor descends from it. A release made from a stale base
+   * would silently undo what was committed after it; a base newer than the committed release (a
+   * chain of not-yet-rolled-out releases) is fine.
+   */
+  public void checkBase(String baseId, boolean allowStale) throws Exception {
+    ReleaseInfo base = get(baseId);
+    if (allowStale) {
+      return;
     }
+    Optional<String> committed = cluster.committed().map(v -> v.value().releaseId());
+    if (committed.isEmpty() || committed.get().equals(base.id())) {
+      return;
+    }
+    String c = committed.get();
+    ReleaseInfo at = base;
+    // ids are sequential and a parent is older than its child: stop once below the committed id
+    for (int i = 0; i < 100_000 && at.parent() != null && at.parent().compareTo(c) >= 0; i++) {
+      if (at.parent().equals(c)) {
+        return;
+      }
+      Optional<ReleaseInfo> next = releases.release(at.parent());
+      if (next.isEmpty()) {
+        break;
+      }
+      at = next.get();
+    }
+    throw new BaseConflictException(String.format("base %s is stale: the committed release is %s, and %s does not "
+        + "build on it, so a release from %s would undo what %s brought; build on %s (omit base) or, if that is "
+        + "what you want, allow a stale base (allowStaleBase=true; wpsync --allow-stale-base)", base.id(), c, base.id(),
+        base.id(), c, c));
+  }
+
+  private String committedId() {
     try {
       return cluster.committed().map(Versioned::value).map(CommittedRelease::releaseId).orElse(null);
     } catch (Exception e) {
@@ -152,22 +284,29 @@ public final class ReleaseRegistry implements Closeable {
     return releases.release(id).orElseThrow(() -> new NoSuchReleaseException(id));
   }
 
-  /** A release with its diff to its parent (when both manifests are in this coordinator's store). */
+  /** A release with its manifest summary and its diff to its parent (when the manifests are in this store). */
   public ReleaseDetails details(String id) throws Exception {
     ReleaseInfo r = get(id);
     boolean committed = cluster.committed().map(c -> c.value().releaseId().equals(id)).orElse(false);
+    Manifest mine;
+    try {
+      mine = manifest(r);
+    } catch (IOException | ManifestFormatException | UnsafePathException e) {
+      return ReleaseDetails.of(r, committed, null, null, "manifest unavailable on this coordinator: " + e.getMessage());
+    }
+    ReleaseDetails.Contents contents = ReleaseDetails.Contents.of(mine);
     if (r.parent() == null) {
-      return ReleaseDetails.of(r, committed, null, "no parent release");
+      return ReleaseDetails.of(r, committed, contents, null, "no parent release");
     }
     Optional<ReleaseInfo> parent = releases.release(r.parent());
     if (parent.isEmpty()) {
-      return ReleaseDetails.of(r, committed, null, "parent " + r.parent() + " not found");
+      return ReleaseDetails.of(r, committed, contents, null, "parent " + r.parent() + " not found");
     }
     try {
-      ManifestDiff d = ManifestDiff.between(manifest(parent.get()), manifest(r));
-      return ReleaseDetails.of(r, committed, ReleaseDetails.Diff.of(parent.get().id(), d), null);
+      ManifestDiff d = ManifestDiff.between(manifest(parent.get()), mine);
+      return ReleaseDetails.of(r, committed, contents, ReleaseDetails.Diff.of(parent.get().id(), d), null);
     } catch (IOException | ManifestFormatException | UnsafePathException e) {
-      return ReleaseDetails.of(r, committed, null, "diff unavailable on this coordinator: " + e.getMessage());
+      return ReleaseDetails.of(r, committed, contents, null, "diff unavailable on this coordinator: " + e.getMessage());
     }
   }
 

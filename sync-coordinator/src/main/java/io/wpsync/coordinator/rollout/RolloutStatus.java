@@ -43,11 +43,59 @@ public record RolloutStatus(
     Long lastSwitchAt,
     Long switchSkewMillis) {
 
-  /** One agent's part in a rollout. {@code state} is PENDING until it reports. */
+  /**
+   * One agent's part in a rollout. {@code state} is PENDING until it reports. {@code progress} is
+   * its fetch of the target as the agent's own {@code /status} told the coordinator (never through
+   * ZooKeeper), present while it fetches.
+   */
   @JsonInclude(JsonInclude.Include.NON_NULL)
   public record AgentStatus(
       String id, String state, String reason, Long at, Long bytesFetched, boolean alive,
-      boolean participant, boolean excluded) {}
+      boolean participant, boolean excluded, Progress progress) {
+
+    public AgentStatus(String id, String state, String reason, Long at, Long bytesFetched, boolean alive,
+        boolean participant, boolean excluded) {
+      this(id, state, reason, at, bytesFetched, alive, participant, excluded, null);
+    }
+  }
+
+  /**
+   * An agent's fetch of the rollout's target.
+   *
+   * @param active whether the fetch is still running
+   * @param observedAt when the coordinator got this from the agent (epoch millis)
+   */
+  public record Progress(long bytesDone, long bytesTotal, long piecesDone, long piecesTotal, boolean active,
+      long observedAt) {}
+
+  /** Agents still expected to fetch or switch: the ones worth asking for progress. */
+  public List<String> agentsInFlight() {
+    List<String> out = new ArrayList<>();
+    for (AgentStatus a : agents) {
+      boolean waiting = state == RolloutState.PREPARING ? a.state().equals("PENDING")
+          : state == RolloutState.COMMITTED && !a.state().equals("SWITCHED") && !a.state().equals("FAILED");
+      if (waiting && a.alive()) {
+        out.add(a.id());
+      }
+    }
+    return out;
+  }
+
+  /** A copy with {@code progress} attached to the agents it names. */
+  public RolloutStatus withProgress(Map<String, Progress> progress) {
+    if (progress.isEmpty()) {
+      return this;
+    }
+    List<AgentStatus> with = new ArrayList<>(agents.size());
+    for (AgentStatus a : agents) {
+      Progress p = progress.get(a.id());
+      with.add(p == null ? a : new AgentStatus(a.id(), a.state(), a.reason(), a.at(), a.bytesFetched(), a.alive(),
+          a.participant(), a.excluded(), p));
+    }
+    return new RolloutStatus(id, target, targetManifestId, previous, rollback, state, reason, policy, createdAt,
+        deadline, decidedAt, epoch, participants, excluded, List.copyOf(with), prepared, failed, switched,
+        firstSwitchAt, lastSwitchAt, switchSkewMillis);
+  }
 
   public static RolloutStatus of(RolloutInfo r, Map<String, AgentReport> reports, Set<String> liveAgents) {
     Set<String> excluded = new HashSet<>(r.excluded());

@@ -38,6 +38,7 @@ import org.junit.jupiter.api.io.TempDir;
 class CoordinatorApiIT {
   private static final String ADMIN = "admin-token-0123456789abcdef";
   private static final String READ = "read-token-0123456789abcdef";
+  private static final String CAPTURE = "capture-token-0123456789abcdef";
   private static final long MAX_UPLOAD = 256 * 1024;
   private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -52,7 +53,7 @@ class CoordinatorApiIT {
   @BeforeAll
   static void start() throws Exception {
     Path tokens = dir.resolve("tokens");
-    Files.writeString(tokens, "admin " + ADMIN + "\nread " + READ + "\n");
+    Files.writeString(tokens, "admin " + ADMIN + "\nread " + READ + "\ncapture " + CAPTURE + "\n");
     Path secret = dir.resolve("secret");
     Files.writeString(secret, "s".repeat(40) + "\n");
     daemon = CoordinatorDaemon.start(CoordinatorConfig.of("coord-api", dir.resolve("data"), null)
@@ -299,5 +300,145 @@ class CoordinatorApiIT {
       assertThat(s.anyMatch(p -> p.endsWith(Path.of(d.hex().substring(0, 2), d.hex().substring(2))))).isTrue();
     }
     assertThat(daemon.p2pPort()).isPositive();
+  }
+
+  // ------------------------------------------------------------------ theme and plugin zips
+
+  private static HttpResponse<String> install(String kind, byte[] zip, String query) throws Exception {
+    return send("POST", "/api/v1/releases/" + kind + query, ADMIN, "application/zip", zip);
+  }
+
+  private static String committedRelease() throws Exception {
+    return json(send("GET", "/api/v1/status", READ, null, null)).path("committed").path("releaseId").asText();
+  }
+
+  private static String commit(String release) throws Exception {
+    HttpResponse<String> started = postJson("/api/v1/rollouts", "{\"release\":\"" + release + "\"}");
+    assertThat(started.statusCode()).as(started.body()).isEqualTo(202);
+    String id = json(started).path("id").asText();
+    await().atMost(Duration.ofSeconds(10)).until(() ->
+        json(send("GET", "/api/v1/rollouts/" + id, READ, null, null)).path("state").asText().equals("COMMITTED"));
+    return id;
+  }
+
+  @Test
+  @Order(11)
+  void aThemeZipIsInstalledOnTopOfTheCommittedRelease() throws Exception {
+    String base = committedRelease();
+    HttpResponse<String> r = install("theme", Zips.theme("twentyfoo", "1.0").bytes(), "?author=bob");
+    assertThat(r.statusCode()).as(r.body()).isEqualTo(201);
+    JsonNode rel = json(r);
+    String id = rel.path("id").asText();
+    assertThat(r.headers().firstValue("location")).hasValue("/api/v1/releases/" + id);
+    assertThat(rel.path("parent").asText()).isEqualTo(base);
+    assertThat(rel.path("message").asText()).isEqualTo("install theme twentyfoo");
+    assertThat(rel.path("installed").path("slug").asText()).isEqualTo("twentyfoo");
+    assertThat(rel.path("installed").path("path").asText()).isEqualTo("themes/twentyfoo");
+    assertThat(rel.path("diff").path("from").asText()).isEqualTo(base);
+    assertThat(rel.path("diff").path("added")).extracting(JsonNode::asText).contains(
+        "themes/twentyfoo/style.css", "themes/twentyfoo/index.php", "themes/twentyfoo/assets/app.js");
+    assertThat(rel.path("diff").path("summary").path("removed").asInt()).isZero();
+    assertThat(rel.path("contents").path("files").asInt()).isEqualTo(3 + 3);
+    assertThat(rel.path("committed").asBoolean()).isFalse();
+    // everything of the base is still there
+    assertThat(daemon.releases().manifest(daemon.releases().get(id)).entry("plugins/hello/hello.php")).isPresent();
+    assertThat(uploadLeftovers()).isZero();
+  }
+
+  @Test
+  @Order(12)
+  void anUpdateReplacesTheWholeDirectoryAndChainsOnANewerBase() throws Exception {
+    String committed = committedRelease();
+    String first = json(install("plugin", Zips.plugin("hello-dolly", "1.0").file("hello-dolly/old.php", "<?php")
+        .bytes(), "")).path("id").asText();
+    // a base newer than the committed release and built on it is fine (a chain of unreleased changes)
+    HttpResponse<String> upd = install("plugin", Zips.plugin("hello-dolly", "2.0").bytes(), "?base=" + first);
+    assertThat(upd.statusCode()).as(upd.body()).isEqualTo(201);
+    JsonNode d = json(upd).path("diff");
+    assertThat(d.path("from").asText()).isEqualTo(first);
+    assertThat(d.path("removed")).extracting(JsonNode::asText).containsExactly("plugins/hello-dolly/old.php");
+    assertThat(d.path("changed")).extracting(JsonNode::asText).containsExactly("plugins/hello-dolly/hello-dolly.php");
+    assertThat(json(upd).path("parent").asText()).isEqualTo(first);
+    assertThat(committedRelease()).isEqualTo(committed); // nothing was rolled out
+  }
+
+  @Test
+  @Order(13)
+  void aStaleBaseIs409UnlessAllowedAndAMissingOneIs404() throws Exception {
+    String old = committedRelease();
+    String newer = json(install("theme", Zips.theme("other", "1").bytes(), "")).path("id").asText();
+    commit(newer);
+    int before = releaseCount();
+    HttpResponse<String> stale = install("theme", Zips.theme("late", "1").bytes(), "?base=" + old);
+    assertThat(stale.statusCode()).as(stale.body()).isEqualTo(409);
+    assertThat(json(stale).path("detail").asText()).contains("base " + old + " is stale").contains(newer);
+    HttpResponse<String> staleTar = upload(Tars.sampleSite("9").bytes(), "application/x-tar", "?base=" + old);
+    assertThat(staleTar.statusCode()).isEqualTo(409);
+    assertThat(install("plugin", Zips.plugin("p", "1").bytes(), "?base=r0000000999").statusCode()).isEqualTo(404);
+    assertThat(install("plugin", Zips.plugin("p", "1").bytes(), "?allowStaleBase=perhaps").statusCode()).isEqualTo(400);
+    assertThat(releaseCount()).isEqualTo(before);
+
+    HttpResponse<String> allowed = install("theme", Zips.theme("late", "1").bytes(), "?allowStaleBase=true&base=" + old);
+    assertThat(allowed.statusCode()).as(allowed.body()).isEqualTo(201);
+    assertThat(json(allowed).path("parent").asText()).isEqualTo(old);
+  }
+
+  @Test
+  @Order(14)
+  void hostileOrWrongZipsChangeNothing() throws Exception {
+    int before = releaseCount();
+    HttpResponse<String> slip = install("theme", Zips.theme("t", "1").file("t/../../../../tmp/evil.php", "<?php").bytes(), "");
+    assertThat(slip.statusCode()).isEqualTo(422);
+    assertThat(slip.headers().firstValue("content-type")).hasValue("application/problem+json");
+    assertThat(json(slip).path("detail").asText()).contains("zip slip");
+    assertThat(install("theme", Zips.theme("t", "1").file("/etc/evil", "x").bytes(), "").statusCode()).isEqualTo(422);
+    HttpResponse<String> link = install("theme", Zips.theme("t", "1").symlink("t/x", "../../../etc/passwd").bytes(), "");
+    assertThat(link.statusCode()).isEqualTo(422);
+    assertThat(json(link).path("detail").asText()).contains("points outside");
+    assertThat(install("plugin", Zips.theme("t", "1").bytes(), "").statusCode()).isEqualTo(422); // a theme, not a plugin
+    assertThat(install("theme", "garbage".getBytes(), "").statusCode()).isEqualTo(422);
+    assertThat(send("POST", "/api/v1/releases/theme", ADMIN, "application/x-tar", Tars.sampleSite("1").bytes())
+        .statusCode()).isEqualTo(415);
+    assertThat(send("POST", "/api/v1/releases/theme", ADMIN, null, Tars.sampleSite("1").bytes()).statusCode())
+        .isEqualTo(422); // no type and no zip signature
+    byte[] noise = new byte[(int) MAX_UPLOAD + 1];
+    new java.util.Random(1).nextBytes(noise);
+    assertThat(install("theme", Zips.theme("big", "1").file("big/noise.bin", noise, 0100644).bytes(), "").statusCode())
+        .isEqualTo(413);
+    assertThat(send("POST", "/api/v1/releases/plugin", null, "application/zip", Zips.plugin("p", "1").bytes())
+        .statusCode()).isEqualTo(401);
+    assertThat(send("POST", "/api/v1/releases/plugin", READ, "application/zip", Zips.plugin("p", "1").bytes())
+        .statusCode()).isEqualTo(403);
+    assertThat(send("POST", "/api/v1/releases/plugin", CAPTURE, "application/zip", Zips.plugin("p", "1").bytes())
+        .statusCode()).isEqualTo(403);
+    assertThat(releaseCount()).isEqualTo(before);
+    assertThat(uploadLeftovers()).isZero();
+  }
+
+  @Test
+  @Order(15)
+  void aCaptureTokenReadsButChangesNothingAndAgentsShowAddressAndLastSeen() throws Exception {
+    assertThat(send("GET", "/api/v1/releases", CAPTURE, null, null).statusCode()).isEqualTo(200);
+    assertThat(postJsonAs(CAPTURE, "/api/v1/rollback", "{}").statusCode()).isEqualTo(403);
+    assertThat(send("POST", "/api/v1/releases", CAPTURE, "application/x-tar", Tars.sampleSite("1").bytes()).statusCode())
+        .isEqualTo(403);
+    try (ClusterAgents.Agent agent = ClusterAgents.join(daemon.zkConnect(), "default", "agent-9")) {
+      await().atMost(Duration.ofSeconds(10)).until(() ->
+          json(send("GET", "/api/v1/agents?live=false", READ, null, null)).path("agents").size() == 1);
+      JsonNode list = json(send("GET", "/api/v1/agents", READ, null, null));
+      assertThat(list.path("committed").asText()).isEqualTo(committedRelease());
+      JsonNode a = list.path("agents").get(0);
+      assertThat(a.path("id").asText()).isEqualTo("agent-9");
+      assertThat(a.path("address").asText()).isEqualTo("127.0.0.1:1");
+      assertThat(a.path("state").asText()).isEqualTo("IN_SYNC");
+      assertThat(a.path("onCommitted").asBoolean(true)).isFalse();
+      assertThat(a.path("lastSeen").asLong(-1)).isZero(); // its HTTP port 1 never answers
+      assertThat(a.path("probeError").asText()).contains("http://127.0.0.1:1/status");
+      assertThat(send("GET", "/api/v1/agents?live=maybe", READ, null, null).statusCode()).isEqualTo(400);
+    }
+  }
+
+  private static HttpResponse<String> postJsonAs(String token, String path, String body) throws Exception {
+    return send("POST", path, token, "application/json", body.getBytes(StandardCharsets.UTF_8));
   }
 }

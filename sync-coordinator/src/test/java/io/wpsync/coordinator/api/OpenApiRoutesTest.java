@@ -2,10 +2,16 @@ package io.wpsync.coordinator.api;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.wpsync.agent.http.Router;
 import io.wpsync.agent.http.Scope;
 import io.wpsync.coordinator.CoordinatorMetrics;
+import io.wpsync.coordinator.fleet.AgentCensus;
+import io.wpsync.coordinator.fleet.AgentProbe;
+import io.wpsync.coordinator.fleet.FleetStatus;
 import io.wpsync.coordinator.release.ReleaseRegistry;
 import io.wpsync.coordinator.rollout.RolloutDriver;
 import io.wpsync.coordinator.zk.ClusterStore;
@@ -13,33 +19,36 @@ import io.wpsync.coordinator.zk.ReleaseStore;
 import io.wpsync.coordinator.zk.ZkClients;
 import io.wpsync.core.scan.Scanner;
 import io.wpsync.core.store.FileContentStore;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
-import java.util.TreeSet;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
+import java.util.Set;
+import java.util.TreeMap;
 import org.apache.curator.framework.CuratorFramework;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * {@code docs/openapi.yaml} lists exactly the routes the coordinator registers, and every
- * {@code /api/v1} route needs a token. The API is built from real, unstarted components (nothing
- * connects anywhere).
+ * {@code docs/openapi.yaml} (parsed as YAML) lists exactly the routes and methods the coordinator
+ * registers, each with the scope the router enforces ({@code x-scope}); every {@code /api/v1} route
+ * needs a token, and every {@code $ref} resolves. The API is built from real, unstarted components
+ * (nothing connects anywhere).
  */
 class OpenApiRoutesTest {
-  private static final Pattern PATH = Pattern.compile("^  (/api/v1/\\S*):\\s*$");
-  private static final Pattern METHOD = Pattern.compile("^    (get|post|put|delete|patch):\\s*$");
+  private static final Set<String> METHODS = Set.of("get", "post", "put", "delete", "patch", "head", "options");
 
   @TempDir
   Path tmp;
 
-  @Test
-  void openApiDocumentsExactlyTheRegisteredRoutes() throws Exception {
+  private static JsonNode spec() throws Exception {
+    return new ObjectMapper(new YAMLFactory()).readTree(Path.of("..", "docs", "openapi.yaml").toFile());
+  }
+
+  private Map<String, Scope> registered() throws Exception {
     CuratorFramework client = ZkClients.newClient("127.0.0.1:1", "doc", Duration.ofSeconds(10));
     ClusterStore cluster = new ClusterStore(client);
     ReleaseStore releases = new ReleaseStore(client);
@@ -47,44 +56,78 @@ class OpenApiRoutesTest {
     try (FileContentStore store = FileContentStore.open(tmp.resolve("store"));
         RolloutDriver driver = new RolloutDriver(cluster, releases, metrics, System::currentTimeMillis, Duration.ofMinutes(5));
         ReleaseRegistry registry = new ReleaseRegistry(releases, cluster, store, Scanner.builder().build(), "c1",
-            Duration.ofSeconds(1), metrics, System::currentTimeMillis)) {
-      Router router = new CoordinatorApi(registry, driver, cluster,
+            Duration.ofSeconds(1), metrics, System::currentTimeMillis);
+        AgentCensus census = new AgentCensus(client);
+        AgentProbe probe = new AgentProbe(Duration.ofSeconds(1), Duration.ofSeconds(1), 1, System::currentTimeMillis)) {
+      Router router = new CoordinatorApi(registry, driver, cluster, new FleetStatus(census, probe, Duration.ofSeconds(1)),
           new LeaderForwarder("c1", () -> "http://127.0.0.1:1", Optional::empty), "c1", Optional::empty,
           tmp.resolve("uploads"), TarBundle.Limits.defaults()).register(new Router());
-
-      TreeSet<String> registered = new TreeSet<>();
+      Map<String, Scope> out = new TreeMap<>();
       for (Router.Entry e : router.entries()) {
-        registered.add(e.method() + " " + e.pattern());
-        assertThat(e.scope()).as(e.pattern()).isIn(Scope.READ, Scope.ADMIN);
-        assertThat(e.scope() == Scope.READ).as(e.method() + " " + e.pattern()).isEqualTo(e.method().equals("GET"));
+        out.put(e.method() + " " + e.pattern(), e.scope());
       }
-      assertThat(documented()).isEqualTo(registered);
+      return out;
     } finally {
       client.close();
     }
   }
 
-  private static TreeSet<String> documented() throws Exception {
-    List<String> lines = Files.readAllLines(Path.of("..", "docs", "openapi.yaml"));
-    TreeSet<String> out = new TreeSet<>();
-    String path = null;
-    List<String> seen = new ArrayList<>();
-    for (String line : lines) {
-      Matcher p = PATH.matcher(line);
-      if (p.matches()) {
-        path = p.group(1);
-        continue;
+  private static Map<String, JsonNode> documented(JsonNode spec) {
+    Map<String, JsonNode> out = new TreeMap<>();
+    spec.path("paths").fields().forEachRemaining(p -> p.getValue().fields().forEachRemaining(m -> {
+      if (METHODS.contains(m.getKey())) {
+        out.put(m.getKey().toUpperCase(Locale.ROOT) + " " + p.getKey(), m.getValue());
       }
-      if (!line.startsWith("  ") && !line.isBlank()) {
-        path = null; // left the paths section
-      }
-      Matcher m = METHOD.matcher(line);
-      if (path != null && m.matches()) {
-        out.add(m.group(1).toUpperCase(java.util.Locale.ROOT) + " " + path);
-        seen.add(path);
-      }
-    }
-    assertThat(seen).isNotEmpty();
+    }));
     return out;
+  }
+
+  @Test
+  void openApiDocumentsExactlyTheRegisteredRoutesWithTheirScopes() throws Exception {
+    Map<String, Scope> routes = registered();
+    Map<String, JsonNode> docs = documented(spec());
+    assertThat(docs.keySet()).as("documented routes (method + path)").isEqualTo(routes.keySet());
+    routes.forEach((route, scope) -> {
+      JsonNode op = docs.get(route);
+      assertThat(op.path("x-scope").asText()).as("x-scope of " + route).isEqualTo(scope.name().toLowerCase(Locale.ROOT));
+      assertThat(op.path("responses").has("401")).as(route + " documents 401").isTrue();
+      if (scope == Scope.ADMIN) {
+        assertThat(op.path("responses").has("403")).as(route + " documents 403").isTrue();
+      }
+    });
+  }
+
+  @Test
+  void everyRouteNeedsATokenAndOnlyReadsTakeTheReadScope() throws Exception {
+    registered().forEach((route, scope) -> {
+      assertThat(scope).as(route).isIn(Scope.READ, Scope.ADMIN);
+      assertThat(scope == Scope.READ).as(route).isEqualTo(route.startsWith("GET "));
+    });
+  }
+
+  @Test
+  void everyReferenceResolves() throws Exception {
+    JsonNode spec = spec();
+    List<String> refs = new ArrayList<>();
+    collectRefs(spec, refs);
+    assertThat(refs).isNotEmpty();
+    for (String ref : refs) {
+      assertThat(ref).startsWith("#/");
+      assertThat(spec.at(ref.substring(1)).isMissingNode()).as("unresolved " + ref).isFalse();
+    }
+  }
+
+  private static void collectRefs(JsonNode n, List<String> out) {
+    if (n.isObject()) {
+      n.fields().forEachRemaining(f -> {
+        if (f.getKey().equals("$ref")) {
+          out.add(f.getValue().asText());
+        } else {
+          collectRefs(f.getValue(), out);
+        }
+      });
+    } else if (n.isArray()) {
+      n.forEach(c -> collectRefs(c, out));
+    }
   }
 }
