@@ -1,5 +1,6 @@
 package io.wpsync.cli;
 
+import io.wpsync.cli.admin.BundleCommands;
 import io.wpsync.cli.admin.ReleaseCommands;
 import io.wpsync.cli.admin.RolloutCommands;
 import io.wpsync.cli.demo.DemoCommand;
@@ -30,6 +31,8 @@ import picocli.CommandLine.Spec;
         RolloutCommands.Rollout.class,
         RolloutCommands.Rollback.class,
         RolloutCommands.Agents.class,
+        BundleCommands.Theme.class,
+        BundleCommands.Plugin.class,
         DemoCommand.class,
     })
 public final class WpsyncMain implements Runnable {

@@ -94,6 +94,41 @@ public final class AdminClient {
     return send(request(path).header("Content-Type", type).POST(body), path);
   }
 
+  /**
+   * Installs a WordPress theme or plugin {@code .zip} on top of {@code base} (null: the committed
+   * release): {@code kind} is {@code theme} or {@code plugin}.
+   */
+  public JsonNode install(String kind, Path zip, String base, String message, String author, boolean allowStaleBase)
+      throws AdminException, InterruptedException {
+    if (!kind.equals("theme") && !kind.equals("plugin")) {
+      throw new IllegalArgumentException("kind must be theme or plugin, got " + kind);
+    }
+    if (!Files.isRegularFile(zip)) {
+      throw new AdminException(0, zip + ": no such file (expected the " + kind + "'s .zip)");
+    }
+    Map<String, String> query = new java.util.LinkedHashMap<>();
+    if (base != null && !base.isBlank()) {
+      query.put("base", base);
+    }
+    if (message != null) {
+      query.put("message", message);
+    }
+    if (author != null) {
+      query.put("author", author);
+    }
+    if (allowStaleBase) {
+      query.put("allowStaleBase", "true");
+    }
+    String path = "/api/v1/releases/" + kind + queryString(query);
+    BodyPublisher body;
+    try {
+      body = BodyPublishers.ofFile(zip);
+    } catch (IOException e) {
+      throw new AdminException(0, "cannot read " + zip + ": " + e.getMessage());
+    }
+    return send(request(path).header("Content-Type", "application/zip").POST(body), path);
+  }
+
   private static java.io.InputStream tarStream(Path dir, Predicate<String> include) {
     try {
       PipedInputStream in = new PipedInputStream(1 << 16);
@@ -154,6 +189,11 @@ public final class AdminClient {
 
   public JsonNode agents() throws AdminException, InterruptedException {
     return get("/api/v1/agents");
+  }
+
+  /** The agents from ZooKeeper only, without asking each agent for its live status. */
+  public JsonNode agentsFromZooKeeper() throws AdminException, InterruptedException {
+    return get("/api/v1/agents?live=false");
   }
 
   public JsonNode status() throws AdminException, InterruptedException {

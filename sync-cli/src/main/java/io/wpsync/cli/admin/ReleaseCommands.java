@@ -37,6 +37,11 @@ public final class ReleaseCommands {
         out().printf("created release %s (%s files, %s bytes, manifest %s)%n",
             r.path("id").asText(), r.path("fileCount").asText("?"), r.path("totalBytes").asText("?"),
             abbreviate(r.path("manifestId").asText()));
+        JsonNode sum = r.path("diff").path("summary");
+        if (!sum.isMissingNode()) {
+          out().printf("  against %s: %d added, %d changed, %d removed%n", r.path("diff").path("from").asText(),
+              sum.path("added").asInt(), sum.path("changed").asInt(), sum.path("removed").asInt());
+        }
       }
       return 0;
     }
@@ -50,7 +55,37 @@ public final class ReleaseCommands {
 
     @Override
     protected int call(AdminClient api) throws AdminException, InterruptedException {
-      printJson(api.release(id));
+      JsonNode r = api.release(id);
+      if (options.json()) {
+        printJson(r);
+        return 0;
+      }
+      out().printf("release %s%s%n", r.path("id").asText(), r.path("committed").asBoolean() ? " (committed)" : "");
+      out().printf("  parent:   %s%n", r.path("parent").asText("-"));
+      out().printf("  author:   %s%n", r.path("author").asText("-"));
+      out().printf("  message:  %s%n", r.path("message").asText("-"));
+      out().printf("  manifest: %s, %s files, %s%n", r.path("manifestId").asText(), r.path("fileCount").asText(),
+          Sizes.bytes(r.path("totalBytes").asLong()));
+      JsonNode d = r.path("diff");
+      if (d.isMissingNode()) {
+        out().printf("  diff:     %s%n", r.path("diffNote").asText("-"));
+        return 0;
+      }
+      JsonNode sum = d.path("summary");
+      out().printf("  diff from %s: %d added, %d changed, %d removed, %d mode changes (%s to transfer)%n",
+          d.path("from").asText(), sum.path("added").asInt(), sum.path("changed").asInt(), sum.path("removed").asInt(),
+          sum.path("modeChanged").asInt(), Sizes.bytes(sum.path("bytesToTransfer").asLong()));
+      for (String kind : new String[] {"added", "changed", "removed", "modeChanged"}) {
+        int n = 0;
+        for (JsonNode path : d.path(kind)) {
+          if (n++ == 20) {
+            out().printf("    ... (%d more %s; --output json lists them)%n", d.path(kind).size() - 20, kind);
+            break;
+          }
+          out().printf("    %s %s%n", switch (kind) { case "added" -> "+"; case "removed" -> "-"; default -> "~"; },
+              path.asText());
+        }
+      }
       return 0;
     }
   }

@@ -22,6 +22,11 @@ public final class RolloutCommands {
 
     @Option(names = "--timeout", defaultValue = "PT10M", description = "How long --wait waits (ISO-8601, default ${DEFAULT-VALUE}).")
     Duration timeout;
+
+    @Option(names = "--progress", defaultValue = "auto", paramLabel = "auto|table|plain",
+        description = "How --wait shows progress: a table redrawn in place (on a terminal), plain lines (logs, pipes), "
+            + "or auto (table when stdout is a terminal; default).")
+    RolloutDisplay.Mode progress;
   }
 
   /** Starts a rollout. */
@@ -69,18 +74,25 @@ public final class RolloutCommands {
       }
       return 0;
     }
-    if (!cmd.options.json()) {
+    RolloutDisplay display;
+    if (cmd.options.json()) {
+      display = new PlainRolloutDisplay(new java.io.PrintWriter(java.io.Writer.nullWriter()));
+    } else {
       cmd.out().printf("rollout %s: %s to %d agents%n", id, started.path("target").asText(),
           started.path("participants").size());
+      display = RolloutDisplay.forConsole(cmd.out(), wait.progress);
     }
-    JsonNode done = new RolloutWatcher(api, cmd.options.json() ? new java.io.PrintWriter(java.io.Writer.nullWriter()) : cmd.out(),
-        Duration.ofMillis(200)).await(id, wait.timeout, Duration.ofSeconds(30));
+    JsonNode done = new RolloutWatcher(api, display, Duration.ofMillis(250)).await(id, wait.timeout, Duration.ofSeconds(30));
     if (cmd.options.json()) {
       cmd.printJson(done);
     } else if (done.has("switchSkewMillis")) {
       cmd.out().printf("  switch skew: %s ms%n", done.path("switchSkewMillis").asText());
     }
-    return done.path("state").asText().equals("COMMITTED") ? 0 : 1;
+    if (!done.path("state").asText().equals("COMMITTED")) {
+      cmd.err().printf("wpsync: rollout %s %s: %s%n", id, done.path("state").asText(), done.path("reason").asText(""));
+      return 1;
+    }
+    return 0;
   }
 
   /** Shows a rollout. */
@@ -96,10 +108,14 @@ public final class RolloutCommands {
         printJson(r);
         return 0;
       }
-      out().printf("rollout %s: %s -> %s, %s%n", r.path("id").asText(), r.path("previous").asText("-"),
-          r.path("target").asText(), r.path("state").asText());
-      for (JsonNode a : r.path("agents")) {
-        out().printf("  %-14s %-10s %s%n", a.path("id").asText(), a.path("state").asText(), a.path("reason").asText(""));
+      for (String line : TableRolloutDisplay.render(r, System.currentTimeMillis())) {
+        out().println(line);
+      }
+      if (r.hasNonNull("reason")) {
+        out().printf("reason: %s%n", r.path("reason").asText());
+      }
+      if (r.has("switchSkewMillis")) {
+        out().printf("switch skew: %s ms%n", r.path("switchSkewMillis").asText());
       }
       return 0;
     }
@@ -151,11 +167,23 @@ public final class RolloutCommands {
         printJson(list);
         return 0;
       }
-      out().printf("%-14s %-22s %-14s %-14s %-10s %s%n", "AGENT", "ADDRESS", "CURRENT", "STAGED", "STATE", "READY");
+      long now = System.currentTimeMillis();
+      out().printf("%-16s %-22s %-12s %-12s %-9s %-5s %-9s %s%n", "AGENT", "ADDRESS", "CURRENT", "STAGED", "STATE",
+          "READY", "SEEN", "DETAIL");
       for (JsonNode a : list.isArray() ? list : list.path("agents")) {
-        out().printf("%-14s %-22s %-14s %-14s %-10s %s%n", a.path("id").asText(),
-            a.path("host").asText() + ":" + a.path("p2pPort").asText(), a.path("currentRelease").asText("-"),
-            a.path("stagedRelease").asText("-"), a.path("state").asText(), a.path("ready").asText());
+        String detail = a.path("ready").asBoolean() ? "" : a.path("readyReason").asText("");
+        if (a.hasNonNull("probeError")) {
+          detail = (detail.isEmpty() ? "" : detail + "; ") + "status unavailable: " + a.path("probeError").asText();
+        }
+        JsonNode p = a.path("progress");
+        if (p.path("bytesTotal").asLong() > 0) {
+          detail = String.format("fetching %s: %s / %s; %s", p.path("release").asText(),
+              Sizes.bytes(p.path("bytesDone").asLong()), Sizes.bytes(p.path("bytesTotal").asLong()), detail);
+        }
+        out().printf("%-16s %-22s %-12s %-12s %-9s %-5s %-9s %s%n", a.path("id").asText(),
+            a.path("address").asText(a.path("host").asText() + ":" + a.path("p2pPort").asText()),
+            a.path("currentRelease").asText("-"), a.path("stagedRelease").asText("-"), a.path("state").asText(),
+            a.path("ready").asBoolean() ? "yes" : "no", Sizes.ago(a.path("lastSeen").asLong(), now), detail);
       }
       return 0;
     }
