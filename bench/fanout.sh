@@ -43,6 +43,10 @@ cleanup() {
 trap cleanup EXIT INT TERM
 
 log() { echo "[fanout $(date +%T)] $*" >&2; }
+# CPU ticks used by the given processes, and the machine's busy/total ticks (to tell a CPU-bound run)
+proc_ticks() { local t=0 p; for p in "$@"; do
+  [[ -r /proc/$p/stat ]] && t=$(( t + $(awk '{print $14 + $15}' "/proc/$p/stat") )); done; echo "$t"; }
+machine_ticks() { awk '/^cpu / {print $2+$3+$4+$7+$8+$9, $2+$3+$4+$5+$6+$7+$8+$9}' /proc/stat; }
 now_ms() { date +%s%3N; }
 
 # ---- build: the classes the agents run (sync-core, the agent's peer + fetch packages, this harness)
@@ -77,7 +81,7 @@ ip -n "$BR_NS" link add br0 type bridge
 ip -n "$BR_NS" link set br0 up
 ip -n "$BR_NS" link set lo up
 BURST=$(( R * 1000000 / 8 / 100 ))      # 10 ms of traffic
-(( BURST < 16384 )) && BURST=16384
+(( BURST < 131072 )) && BURST=131072   # >= 2 GSO segments: smaller bursts make tbf split them (CPU)
 for i in $(seq 0 "$N"); do
   ns="$PREFIX-$i"
   ip netns add "$ns"
@@ -124,6 +128,7 @@ run() {
   done
   sleep 1
   local go; go=$(now_ms)
+  local agents_t0 machine_t0; agents_t0=$(proc_ticks "${PIDS[@]}"); machine_t0=$(machine_ticks)
   touch "$dir/go"
   log "$name: go (${N} agents)"
   deadline=$(( $(date +%s) + max_s ))
@@ -134,6 +139,10 @@ run() {
   if grep -l '^failed' "$dir"/result-* >/dev/null 2>&1; then
     log "$name: some agents failed:"; grep -h '^failed' "$dir"/result-* >&2; exit 1
   fi
+  local agents_t1 machine_t1; agents_t1=$(proc_ticks "${PIDS[@]}"); machine_t1=$(machine_ticks)
+  read -r busy0 total0 <<< "$machine_t0"; read -r busy1 total1 <<< "$machine_t1"
+  log "$name: cpu: machine busy $(( 100 * (busy1 - busy0) / (total1 - total0) ))%," \
+      "fan-out processes $(( 100 * (agents_t1 - agents_t0) / (total1 - total0) ))% of $(nproc) cores"
   local last; last=$(sed -n 's/.*end_ms=\([0-9]*\).*/\1/p' "$dir"/result-* | sort -n | tail -1)
   RUN_SECONDS=$(awk -v a="$last" -v b="$go" 'BEGIN { printf "%.2f", (a - b) / 1000 }')
   touch "$dir/stop"

@@ -10,6 +10,7 @@ import io.wpsync.core.manifest.ManifestCodec;
 import io.wpsync.core.manifest.ManifestFormatException;
 import io.wpsync.core.manifest.UnsafePathException;
 import io.wpsync.core.wire.ErrorCode;
+import io.wpsync.core.wire.Message;
 import io.wpsync.core.wire.PieceSpace;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -129,13 +130,16 @@ final class SwarmSession {
         p.connection.close();
       }
       if (verifiers != null) {
-        verifiers.shutdownNow();
+        for (Runnable r : verifiers.shutdownNow()) {
+          if (r instanceof WriteTask w) {
+            w.piece.data().release(); // received but never written: free the buffer
+          }
+        }
         verifiers.awaitTermination(10, TimeUnit.SECONDS);
       }
       if (writer != null) {
         writer.close();
       }
-      drainBuffers();
     }
   }
 
@@ -323,7 +327,7 @@ final class SwarmSession {
             return;
           }
           try {
-            verifiers.execute(() -> writer.write(p, ref, piece, queue::add));
+            verifiers.execute(new WriteTask(p, ref, piece));
           } catch (RejectedExecutionException e) {
             piece.data().release(); // the download is over
           }
@@ -529,8 +533,21 @@ final class SwarmSession {
     }
   }
 
-  /** Releases piece buffers of events nobody will handle. */
-  private void drainBuffers() {
-    queue.clear();
+  /** A received piece waiting for a verify thread; its buffer is released if it never runs. */
+  private final class WriteTask implements Runnable {
+    final RemotePeer from;
+    final PieceSpace.Ref ref;
+    final Message.Piece piece;
+
+    WriteTask(RemotePeer from, PieceSpace.Ref ref, Message.Piece piece) {
+      this.from = from;
+      this.ref = ref;
+      this.piece = piece;
+    }
+
+    @Override
+    public void run() {
+      writer.write(from, ref, piece, queue::add);
+    }
   }
 }
