@@ -1,5 +1,6 @@
 package io.wpsync.agent;
 
+import io.wpsync.agent.capture.CaptureSettings;
 import io.wpsync.agent.rollout.ZkLossPolicy;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -73,7 +74,7 @@ public final class AgentCommand implements Callable<Integer> {
 
   @Option(names = "--mode", defaultValue = "${env:WPSYNC_MODE:-read-only}", paramLabel = "read-only|live",
       converter = ModeConverter.class,
-      description = "read-only serves committed releases as they are; live also lets WordPress write locally (captured by a later feature) (default: ${DEFAULT-VALUE}; env WPSYNC_MODE).")
+      description = "read-only serves committed releases as they are; live lets WordPress write into current (plugin and theme installs), captures those changes and proposes them to the coordinator as a new release (default: ${DEFAULT-VALUE}; env WPSYNC_MODE).")
   AgentMode mode;
 
   @Option(names = "--link", paramLabel = "NAME=PATH", converter = LinkConverter.class,
@@ -103,6 +104,38 @@ public final class AgentCommand implements Callable<Integer> {
       description = "ZooKeeper session timeout: how fast a dead agent is dropped from a rollout (default: ${DEFAULT-VALUE}; env WPSYNC_SESSION_TIMEOUT).")
   Duration sessionTimeout;
 
+  @Option(names = "--capture-token-file", defaultValue = "${env:WPSYNC_CAPTURE_TOKEN_FILE}", paramLabel = "FILE",
+      description = "Live mode: file holding the capture-scoped token this agent presents to the coordinator when it proposes a local change (never an admin token) (env WPSYNC_CAPTURE_TOKEN_FILE).")
+  Path captureTokenFile;
+
+  @Option(names = "--coordinator", defaultValue = "${env:WPSYNC_COORDINATOR}", paramLabel = "URL",
+      description = "Live mode: coordinator API URL to propose local changes to (default: every coordinator registered in ZooKeeper, in turn; env WPSYNC_COORDINATOR).")
+  String coordinator;
+
+  @Option(names = "--capture-quiet", defaultValue = "${env:WPSYNC_CAPTURE_QUIET:-300ms}", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Live mode: a change is captured once the tree has been quiet this long, so an unzip in progress is never captured half-way (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_QUIET).")
+  Duration captureQuiet;
+
+  @Option(names = "--capture-max-wait", defaultValue = "${env:WPSYNC_CAPTURE_MAX_WAIT:-10s}", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Live mode: ...but no later than this after the first change of a burst (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_MAX_WAIT).")
+  Duration captureMaxWait;
+
+  @Option(names = "--capture-min-interval", defaultValue = "${env:WPSYNC_CAPTURE_MIN_INTERVAL:-1s}", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Live mode: rate limit, two captures start at least this far apart (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_MIN_INTERVAL).")
+  Duration captureMinInterval;
+
+  @Option(names = "--capture-rescan", defaultValue = "${env:WPSYNC_CAPTURE_RESCAN:-60s}", paramLabel = "DURATION",
+      converter = DurationConverter.class,
+      description = "Live mode: full rescan of the live tree this often, a safety net behind the file watcher (every 5 s while the inotify watch limit leaves directories unwatched) (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_RESCAN).")
+  Duration captureRescan;
+
+  @Option(names = "--capture-exclude", paramLabel = "GLOB",
+      description = "Live mode: do not capture paths matching GLOB, e.g. caches a plugin keeps under plugins/ ('plugins/*/cache/**'); they keep what the release had (repeatable; env WPSYNC_CAPTURE_EXCLUDE, comma-separated).")
+  List<String> captureExcludes = new ArrayList<>();
+
   /** Builds the configuration, or throws {@link ParameterException} naming the missing or bad flag. */
   AgentConfig toConfig() {
     String agentId = id;
@@ -124,7 +157,20 @@ public final class AgentCommand implements Callable<Integer> {
         }
       }
     }
+    List<String> excludes = new ArrayList<>(captureExcludes);
+    String envExcludes = System.getenv("WPSYNC_CAPTURE_EXCLUDE");
+    if (excludes.isEmpty() && envExcludes != null && !envExcludes.isBlank()) {
+      for (String part : envExcludes.split(",")) {
+        if (!part.isBlank()) {
+          excludes.add(part.strip());
+        }
+      }
+    }
     try {
+      CaptureSettings d = CaptureSettings.defaults();
+      CaptureSettings capture = new CaptureSettings(captureQuiet, captureMaxWait, captureMinInterval, captureRescan,
+          d.unwatchedRescan().compareTo(captureRescan) < 0 ? d.unwatchedRescan() : captureRescan, excludes,
+          captureTokenFile, coordinator == null || coordinator.isBlank() ? null : coordinator.strip(), d.maxWatches());
       return AgentConfig.of(agentId, data, root, zk)
           .withNetwork(network)
           .withHttp(http)
@@ -137,7 +183,8 @@ public final class AgentCommand implements Callable<Integer> {
           .withKeep(keep)
           .withBehindGrace(behindGrace)
           .withZkLossPolicy(zkLossPolicy)
-          .withSessionTimeout(sessionTimeout);
+          .withSessionTimeout(sessionTimeout)
+          .withCapture(capture);
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
     }

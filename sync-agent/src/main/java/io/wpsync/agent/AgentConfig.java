@@ -1,5 +1,6 @@
 package io.wpsync.agent;
 
+import io.wpsync.agent.capture.CaptureSettings;
 import io.wpsync.agent.rollout.ZkLossPolicy;
 import io.wpsync.core.zk.ZkPaths;
 import java.nio.file.Path;
@@ -25,6 +26,7 @@ import java.util.Objects;
  * @param behindGrace G: how long the agent may be behind the committed release and stay ready
  * @param previousGrace how long the release switched away from stays on disk (requests in flight)
  * @param maxSources at most this many agents are download sources at once (coordinators come on top)
+ * @param capture how local changes are captured in {@link AgentMode#LIVE} (ignored in read-only mode)
  */
 public record AgentConfig(
     String id,
@@ -44,7 +46,8 @@ public record AgentConfig(
     ZkLossPolicy zkLossPolicy,
     Duration sessionTimeout,
     Duration previousGrace,
-    int maxSources) {
+    int maxSources,
+    CaptureSettings capture) {
 
   public AgentConfig {
     ZkPaths.checkId("agent id", id);
@@ -71,6 +74,7 @@ public record AgentConfig(
     if (maxSources < 1) {
       throw new IllegalArgumentException("maxSources must be at least 1, got " + maxSources);
     }
+    Objects.requireNonNull(capture, "capture");
     if (dataDir.toAbsolutePath().normalize().equals(rootDir.toAbsolutePath().normalize())) {
       throw new IllegalArgumentException("--data and --root must be different directories: " + dataDir);
     }
@@ -87,72 +91,78 @@ public record AgentConfig(
   public static AgentConfig of(String id, Path dataDir, Path rootDir, String zkConnect) {
     return new AgentConfig(id, "default", dataDir, rootDir, new HostPort("127.0.0.1", 0),
         new HostPort("127.0.0.1", 0), zkConnect, null, null, AgentMode.READ_ONLY, List.of(), null, 5,
-        Duration.ofSeconds(30), ZkLossPolicy.SERVE, Duration.ofSeconds(10), Duration.ofSeconds(60), 8);
+        Duration.ofSeconds(30), ZkLossPolicy.SERVE, Duration.ofSeconds(10), Duration.ofSeconds(60), 8,
+        CaptureSettings.defaults());
   }
 
   public AgentConfig withNetwork(String v) {
     return new AgentConfig(id, v, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withHttp(HostPort v) {
     return new AgentConfig(id, network, dataDir, rootDir, v, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withP2p(HostPort v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, v, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withSecretFile(Path v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, v, tokenFile, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withTokenFile(Path v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, v, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withMode(AgentMode v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, v, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withLinks(List<LinkSpec> v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, v,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withZone(String v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        v, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        v, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withKeep(int v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, v, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, v, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withBehindGrace(Duration v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, v, zkLossPolicy, sessionTimeout, previousGrace, maxSources);
+        zone, keep, v, zkLossPolicy, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withZkLossPolicy(ZkLossPolicy v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, behindGrace, v, sessionTimeout, previousGrace, maxSources);
+        zone, keep, behindGrace, v, sessionTimeout, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withSessionTimeout(Duration v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, v, previousGrace, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, v, previousGrace, maxSources, capture);
   }
 
   public AgentConfig withPreviousGrace(Duration v) {
     return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
-        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, v, maxSources);
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, v, maxSources, capture);
+  }
+
+  public AgentConfig withCapture(CaptureSettings v) {
+    return new AgentConfig(id, network, dataDir, rootDir, http, p2p, zkConnect, secretFile, tokenFile, mode, links,
+        zone, keep, behindGrace, zkLossPolicy, sessionTimeout, previousGrace, maxSources, v);
   }
 
   /** The object store directory. */

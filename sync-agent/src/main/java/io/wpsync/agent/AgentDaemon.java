@@ -2,6 +2,10 @@ package io.wpsync.agent;
 
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.wpsync.agent.capture.CaptureRules;
+import io.wpsync.agent.capture.CaptureSettings;
+import io.wpsync.agent.capture.LiveCapture;
+import io.wpsync.agent.capture.ProposalClient;
 import io.wpsync.agent.fetch.FetchConfig;
 import io.wpsync.agent.fetch.SwarmFetcher;
 import io.wpsync.agent.http.HttpApiServer;
@@ -84,6 +88,7 @@ public final class AgentDaemon implements Closeable {
   private final PrometheusMeterRegistry registry = new PrometheusMeterRegistry(PrometheusConfig.DEFAULT);
   private final Readiness readiness;
   private ReleaseConvergence convergence;
+  private volatile LiveCapture capture;
   private HttpApiServer http;
   private PeerServer peerServer;
   private String advertisedHost;
@@ -153,7 +158,7 @@ public final class AgentDaemon implements Closeable {
 
     http = closing(new HttpApiServer(
         HttpApiServer.Config.of(config.http().host(), config.http().port(), config.tmpDir().resolve("http")),
-        AgentRoutes.build(this::status, readiness, this::healthy, registry, config.mode()), tokens).start());
+        AgentRoutes.build(this::status, readiness, this::healthy, registry, config.mode(), () -> capture), tokens).start());
 
     ReleaseSwitch releaseSwitch = new ReleaseSwitch(layout, clock);
     Map<String, Path> links = new LinkedHashMap<>();
@@ -176,6 +181,11 @@ public final class AgentDaemon implements Closeable {
         clock);
 
     String current = releaseSwitch.current().orElse(null);
+    if (config.mode() == AgentMode.LIVE) {
+      capture = closing(liveCapture(layout, store, directory, links));
+      releases.useLiveTree(capture);
+      capture.start(current);
+    }
     AgentInfo info = new AgentInfo(config.id(), advertisedHost, peerServer.port(), httpUrl(), config.zone(), current,
         null, AgentState.SYNCING, false, clock.millis());
     AgentMembership membership = closing(new AgentMembership(client, info));
@@ -189,6 +199,25 @@ public final class AgentDaemon implements Closeable {
     LOG.info("agent {} started: network {}, p2p {}:{}, http {}, root {}, mode {}, zk {}", config.id(),
         config.network(), advertisedHost, peerServer.port(), httpUrl(), config.rootDir(), config.mode().flagValue(),
         config.zkConnect());
+  }
+
+  /** The local-change capture of a live agent, proposing to the coordinators found in ZooKeeper. */
+  private LiveCapture liveCapture(ReleaseLayout layout, FileContentStore store, PeerDirectory directory,
+      Map<String, Path> links) throws IOException {
+    CaptureSettings s = config.capture();
+    String token = null;
+    if (s.tokenFile() != null) {
+      token = ProposalClient.readToken(s.tokenFile());
+    } else {
+      LOG.warn("live mode without --capture-token-file: local changes are captured and kept, but every proposal "
+          + "is refused until a capture token is configured");
+    }
+    java.util.function.Supplier<java.util.List<String>> urls = s.coordinatorUrl() != null
+        ? () -> java.util.List.of(s.coordinatorUrl())
+        : () -> directory.coordinators().stream().map(io.wpsync.core.cluster.CoordinatorInfo::httpUrl)
+            .filter(java.util.Objects::nonNull).toList();
+    return new LiveCapture(config.id(), layout, store, CaptureRules.of(s.excludes(), links.keySet()), s,
+        new ProposalClient(urls, token), config.dataDir().resolve("capture"), config.previousGrace(), registry, clock);
   }
 
   private static TokenAuth unusableTokens() {
@@ -244,12 +273,18 @@ public final class AgentDaemon implements Closeable {
       Readiness.Verdict v = readiness.check();
       return new AgentStatus(config.id(), config.network(), config.mode().flagValue(), config.zone(), null, null,
           null, null, AgentState.SYNCING.name(), v.ready(), v.reason(), 0, readiness.isZkConnected(), null,
-          "starting", null, null);
+          "starting", null, null, null);
     }
     ReleaseConvergence.Status s = c.status();
     return new AgentStatus(config.id(), config.network(), config.mode().flagValue(), config.zone(), s.current(),
         s.staged(), s.stagedFor(), s.committed(), s.state().name(), s.ready(), s.readyReason(), s.behindMillis(),
-        s.zkConnected(), s.progress(), s.lastError(), advertisedHost + ":" + peerServer.port(), httpUrl());
+        s.zkConnected(), s.progress(), s.lastError(), advertisedHost + ":" + peerServer.port(), httpUrl(),
+        capture == null ? null : capture.status());
+  }
+
+  /** The local-change capture (live mode only). */
+  public java.util.Optional<LiveCapture> capture() {
+    return java.util.Optional.ofNullable(capture);
   }
 
   /** The meter registry (Prometheus) every component of this agent registers in. */

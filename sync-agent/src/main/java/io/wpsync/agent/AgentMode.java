@@ -4,8 +4,9 @@ import java.util.Locale;
 
 /**
  * {@code --mode}: {@link #READ_ONLY} (the default) serves releases as they were committed; {@link
- * #LIVE} also lets WordPress change files locally, which the local-change capture proposes as a
- * new release (that capture is a later issue: today LIVE only shows in status).
+ * #LIVE} also lets WordPress change files locally (releases are materialized as copies, never
+ * links to the store), and the local-change capture ({@code io.wpsync.agent.capture}) proposes
+ * those changes as a new release.
  */
 public enum AgentMode {
   READ_ONLY,

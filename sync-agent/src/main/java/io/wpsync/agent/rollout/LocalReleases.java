@@ -63,6 +63,7 @@ public final class LocalReleases implements ReleaseWorkspace {
   private final Downloader downloader;
   private final Sources sources;
   private final Clock clock;
+  private volatile LiveTreeHooks live;
 
   public LocalReleases(ContentStore store, ReleaseLayout layout, ReleaseMaterializer materializer,
       ReleaseSwitch releaseSwitch, ReleaseRetention retention, Downloader downloader, Sources sources, Clock clock) {
@@ -74,6 +75,14 @@ public final class LocalReleases implements ReleaseWorkspace {
     this.downloader = downloader;
     this.sources = sources;
     this.clock = clock;
+  }
+
+  /**
+   * Live mode: new releases reuse the live tree's files, switches and retention go through the
+   * local-change capture so no write is lost (see {@link LiveTreeHooks}).
+   */
+  public void useLiveTree(LiveTreeHooks hooks) {
+    this.live = hooks;
   }
 
   @Override
@@ -113,7 +122,9 @@ public final class LocalReleases implements ReleaseWorkspace {
       FetchResult result = fetchWithRetries(releaseId, manifestId, deadlineMillis, progress);
       Manifest manifest = ManifestCodec.decode(store.read(manifestId));
       progress.totals(manifest.totalBytes(), result.pieceCount());
-      materializer.materialize(releaseId, manifest);
+      LiveTreeHooks hooks = live;
+      materializer.materialize(releaseId, manifest,
+          hooks == null ? io.wpsync.core.release.ReleaseMaterializer.Reuse.NONE : hooks.reuseFor(releaseId));
       LOG.info("staged {} ({} files, {} bytes; fetched {} pieces, {} bytes, {} already held) in {} ms",
           releaseId, manifest.fileCount(), manifest.totalBytes(), result.piecesFetched(), result.bytesFetched(),
           result.piecesPresent(), result.duration().toMillis());
@@ -201,8 +212,17 @@ public final class LocalReleases implements ReleaseWorkspace {
 
   @Override
   public long switchTo(String releaseId) throws IOException {
-    releaseSwitch.switchTo(releaseId);
-    return clock.millis();
+    LiveTreeHooks hooks = live;
+    if (hooks == null) {
+      releaseSwitch.switchTo(releaseId);
+      return clock.millis();
+    }
+    long[] at = new long[1];
+    hooks.aroundSwitch(current(), releaseId, () -> {
+      releaseSwitch.switchTo(releaseId);
+      at[0] = clock.millis();
+    });
+    return at[0];
   }
 
   /**
@@ -218,6 +238,11 @@ public final class LocalReleases implements ReleaseWorkspace {
 
   @Override
   public void cleanUp(Set<String> pinned) throws IOException {
+    LiveTreeHooks hooks = live;
+    if (hooks != null) {
+      pinned = new HashSet<>(pinned);
+      pinned.addAll(hooks.uncaptured()); // never delete a directory that may hold uncaptured writes
+    }
     ReleaseRetention.Result r = retention.cleanup(pinned);
     if (!r.removed().isEmpty()) {
       LOG.info("retention removed releases {}; kept {}", r.removed(), r.kept());
@@ -237,6 +262,9 @@ public final class LocalReleases implements ReleaseWorkspace {
         LOG.warn("store GC skipped: cannot read manifest {} of release {}: {}", m, id, e.getMessage());
         return;
       }
+    }
+    if (hooks != null) {
+      keep.addAll(hooks.objectsToKeep());
     }
     var gc = store.gc(keep);
     if (gc.objectsRemoved() > 0) {

@@ -9,7 +9,9 @@ import java.util.List;
  * state, so a conflict can always be inspected and resolved.
  *
  * @param base the release the agent's live tree was on when it captured the change
- * @param manifestId the captured tree ({@code sha256:…}); the change is {@code base -> manifestId}
+ * @param manifestId the captured tree ({@code sha256:…})
+ * @param parent the tree the change is relative to: the agent's previous acknowledged capture of the
+ *     same directory, or null for the base release's own tree; the change is {@code parent -> manifestId}
  * @param receivedBy the coordinator whose store received the content
  * @param added paths added relative to base (likewise {@code changed}, {@code removed})
  * @param release the release this proposal became, or (NO_CHANGE) the committed release that
@@ -27,6 +29,7 @@ public record ProposalInfo(
     String base,
     String manifestId,
     long manifestBytes,
+    String parent,
     String message,
     long createdAt,
     String receivedBy,
@@ -52,38 +55,45 @@ public record ProposalInfo(
 
   /** The same proposal under its znode's id. */
   public ProposalInfo withId(String newId) {
-    return new ProposalInfo(newId, agentId, base, manifestId, manifestBytes, message, createdAt, receivedBy, added,
+    return new ProposalInfo(newId, agentId, base, manifestId, manifestBytes, parent, message, createdAt, receivedBy, added,
         changed, removed, state, reason, release, rolloutId, rebasedOnto, conflictPaths, conflictWith, resolution,
         updatedAt);
   }
 
   /** Moves to {@code s} with a reason; other fields stay. */
   public ProposalInfo moved(ProposalState s, String why, long now) {
-    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, message, createdAt, receivedBy, added,
+    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, parent, message, createdAt, receivedBy, added,
         changed, removed, s, why, release, rolloutId, rebasedOnto, conflictPaths, conflictWith, resolution, now);
   }
 
   /** ROLLING_OUT as {@code releaseId} through {@code rollout}, replayed onto {@code onto} (null: not rebased). */
   public ProposalInfo rollingOut(String releaseId, String rollout, String onto, String why, long now) {
-    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, message, createdAt, receivedBy, added,
+    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, parent, message, createdAt, receivedBy, added,
         changed, removed, ProposalState.ROLLING_OUT, why, releaseId, rollout, onto, List.of(), null, resolution, now);
   }
 
   /** NO_CHANGE: {@code releaseId} (committed) already holds the resulting tree. */
   public ProposalInfo noChange(String releaseId, String why, long now) {
-    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, message, createdAt, receivedBy, added,
+    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, parent, message, createdAt, receivedBy, added,
         changed, removed, ProposalState.NO_CHANGE, why, releaseId, null, rebasedOnto, List.of(), null, resolution, now);
   }
 
   /** CONFLICT with {@code committed} on {@code paths}. */
   public ProposalInfo conflict(String committed, List<String> paths, String why, long now) {
-    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, message, createdAt, receivedBy, added,
+    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, parent, message, createdAt, receivedBy, added,
         changed, removed, ProposalState.CONFLICT, why, null, null, null, paths, committed, resolution, now);
+  }
+
+  /** The same proposal relative to another parent tree (when it absorbs an older proposal). */
+  public ProposalInfo withParent(String newParent, String why, long now) {
+    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, newParent, message, createdAt, receivedBy,
+        added, changed, removed, state, why, release, rolloutId, rebasedOnto, conflictPaths, conflictWith, resolution,
+        now);
   }
 
   /** QUEUED again with an admin's resolution ({@code proposal} or {@code committed}; null: none). */
   public ProposalInfo queued(String chosen, String why, long now) {
-    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, message, createdAt, receivedBy, added,
+    return new ProposalInfo(id, agentId, base, manifestId, manifestBytes, parent, message, createdAt, receivedBy, added,
         changed, removed, ProposalState.QUEUED, why, null, null, null, conflictPaths, conflictWith, chosen, now);
   }
 }

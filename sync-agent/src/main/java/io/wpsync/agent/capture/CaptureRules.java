@@ -1,0 +1,79 @@
+package io.wpsync.agent.capture;
+
+import io.wpsync.core.manifest.Manifest;
+import io.wpsync.core.manifest.ManifestEntry;
+import io.wpsync.core.manifest.PathRules;
+import io.wpsync.core.manifest.UnsafePathException;
+import io.wpsync.core.scan.ScanRules;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
+
+/**
+ * Which paths of a live tree are captured: the release scan rules ({@link ScanRules#defaults()}, what
+ * the coordinator records in a release) minus the configured capture excludes and every linked path
+ * ({@code uploads/} and the other {@code --link} names are never captured).
+ *
+ * <p>{@link #overlay} turns a scan of the live tree into the tree to propose: paths the capture does
+ * not look at keep what the release had, so excluding a plugin's cache directory from capture never
+ * deletes it from the fleet.
+ */
+public final class CaptureRules {
+  private final ScanRules rules;
+
+  private CaptureRules(ScanRules rules) {
+    this.rules = rules;
+  }
+
+  /**
+   * @param excludes extra globs (the capture excludes)
+   * @param linkedNames the agent's linked paths ({@code --link NAME=PATH})
+   */
+  public static CaptureRules of(List<String> excludes, Collection<String> linkedNames) {
+    List<String> ex = new ArrayList<>(ScanRules.DEFAULT_EXCLUDES);
+    ex.addAll(excludes);
+    for (String name : linkedNames) {
+      ex.add(name + "/**"); // "dir/**" matches dir itself too
+    }
+    return new CaptureRules(ScanRules.of(ScanRules.DEFAULT_INCLUDES, ex));
+  }
+
+  /** The rules a capture scan (and the watcher) follows. */
+  public ScanRules scanRules() {
+    return rules;
+  }
+
+  /** True if a capture scan would record (or walk into) this entry's path. */
+  public boolean covers(ManifestEntry e) {
+    return e.isDirectory()
+        ? rules.recordsDirectory(e.path()) || rules.descendsInto(e.path())
+        : rules.recordsFile(e.path());
+  }
+
+  /**
+   * The tree to propose: every {@code scanned} entry, plus the {@code release} entries the capture
+   * does not cover (kept only while their parent directory still exists).
+   *
+   * @throws UnsafePathException if the combination is not a valid tree
+   */
+  public Manifest overlay(Manifest release, Manifest scanned) throws UnsafePathException {
+    List<ManifestEntry> out = new ArrayList<>(scanned.entries());
+    Set<String> present = new HashSet<>();
+    for (ManifestEntry e : scanned.entries()) {
+      present.add(e.path());
+    }
+    for (ManifestEntry e : release.entries()) { // sorted: a parent comes before its children
+      if (covers(e) || present.contains(e.path())) {
+        continue;
+      }
+      String parent = PathRules.parentOf(e.path());
+      if (parent == null || present.contains(parent)) {
+        out.add(e);
+        present.add(e.path());
+      }
+    }
+    return Manifest.of(release.size() > 0 ? release.pieceSize() : scanned.pieceSize(), out);
+  }
+}

@@ -1,0 +1,36 @@
+package io.wpsync.agent.rollout;
+
+import io.wpsync.core.hash.Digest;
+import io.wpsync.core.release.ReleaseMaterializer;
+import java.io.IOException;
+import java.util.Set;
+
+/**
+ * What a live agent ({@code --mode live}, WordPress writes into {@code current}) adds to the
+ * release workspace so no local write is lost: new releases reuse the live tree's files, a switch
+ * first checks the tree being left, retention keeps directories holding uncaptured writes, and
+ * store GC keeps captured objects not yet in a release. Implemented by the local-change capture.
+ */
+public interface LiveTreeHooks {
+  /** Files of the live tree a new release {@code releaseId} may hard-link instead of copying. */
+  ReleaseMaterializer.Reuse reuseFor(String releaseId);
+
+  /**
+   * Runs {@code doSwitch} (which moves {@code current} from {@code from} to {@code to}) with the
+   * capture paused: the tree being left is checked for uncaptured writes just before, the new tree
+   * is watched from just before, the old one stays watched for a while after.
+   */
+  void aroundSwitch(String from, String to, SwitchAction doSwitch) throws IOException;
+
+  /** Release directories retention must keep: they may hold writes not yet captured. */
+  Set<String> uncaptured();
+
+  /** Store objects (and manifests) captured but not referenced by a release directory yet. */
+  Set<Digest> objectsToKeep();
+
+  /** The switch itself. */
+  @FunctionalInterface
+  interface SwitchAction {
+    void run() throws IOException;
+  }
+}

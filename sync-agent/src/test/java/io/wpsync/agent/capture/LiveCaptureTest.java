@@ -1,0 +1,234 @@
+package io.wpsync.agent.capture;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.wpsync.core.cluster.ProposalInfo;
+import io.wpsync.core.cluster.ProposalState;
+import io.wpsync.core.hash.Digest;
+import io.wpsync.core.manifest.Manifest;
+import io.wpsync.core.manifest.ManifestCodec;
+import io.wpsync.core.manifest.ManifestEntry;
+import io.wpsync.core.release.ReleaseLayout;
+import io.wpsync.core.release.ReleaseMaterializer;
+import io.wpsync.core.release.ReleaseMode;
+import io.wpsync.core.release.ReleaseOptions;
+import io.wpsync.core.release.ReleaseSwitch;
+import io.wpsync.core.scan.Scanner;
+import io.wpsync.core.store.FileContentStore;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.attribute.BasicFileAttributes;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CopyOnWriteArrayList;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The capture on a real live release directory (real store, materializer, switch, file watcher);
+ * the coordinator is replaced by a proposer that records what it is given and checks that every
+ * object of the proposed tree is in the agent's store, as the coordinator's fetch would.
+ */
+class LiveCaptureTest {
+  private static final Duration WAIT = Duration.ofSeconds(20);
+
+  @TempDir
+  Path tmp;
+
+  private FileContentStore store;
+  private ReleaseLayout layout;
+  private ReleaseSwitch sw;
+  private ReleaseMaterializer materializer;
+  private LiveCapture capture;
+  private final List<Proposed> proposals = new CopyOnWriteArrayList<>();
+
+  record Proposed(String base, Digest parent, Manifest manifest) {}
+
+  @BeforeEach
+  void setUp() throws Exception {
+    store = FileContentStore.open(tmp.resolve("data/store"));
+    layout = new ReleaseLayout(tmp.resolve("root"));
+    sw = new ReleaseSwitch(layout, Clock.systemUTC());
+    materializer = new ReleaseMaterializer(layout, store, ReleaseOptions.defaults().withMode(ReleaseMode.LIVE)
+        .withLinkedPaths(Map.of("uploads", Files.createDirectories(tmp.resolve("shared-uploads")))), Clock.systemUTC());
+  }
+
+  @AfterEach
+  void tearDown() throws IOException {
+    if (capture != null) {
+      capture.close();
+    }
+    store.close();
+  }
+
+  private final Proposer recorder = (agent, base, parent, id, bytes, message) -> {
+    Manifest m;
+    try {
+      m = ManifestCodec.decode(bytes);
+      assertThat(m.id()).isEqualTo(id);
+      for (Digest d : m.objectDigests()) {
+        assertThat(store.contains(d)).as("object %s is in the agent's store for the coordinator to fetch", d).isTrue();
+      }
+    } catch (Exception e) {
+      throw new IOException(e);
+    }
+    proposals.add(new Proposed(base, parent, m));
+    return new ProposalInfo("p" + proposals.size(), agent, base, id.toString(), bytes.length, parent == null ? null : parent.toString(), message, 0, "c",
+        0, 0, 0, ProposalState.QUEUED, null, null, null, null, List.of(), null, null, 0);
+  };
+
+  /** Publishes a release from a source tree (as the coordinator would) and materializes it LIVE. */
+  private Manifest release(String id, Path source, ReleaseMaterializer.Reuse reuse) throws Exception {
+    Manifest m;
+    try (Scanner s = Scanner.builder().build()) {
+      m = s.scan(source);
+    }
+    for (ManifestEntry e : m.uniqueObjects()) {
+      store.putFile(source.resolve(e.path()), e.digest());
+    }
+    store.put(ManifestCodec.encode(m));
+    materializer.materialize(id, m, reuse);
+    return m;
+  }
+
+  private Path source(String version) throws IOException {
+    Path src = tmp.resolve("src-" + version);
+    Files.createDirectories(src.resolve("plugins/akismet"));
+    Files.createDirectories(src.resolve("themes/demo"));
+    Files.writeString(src.resolve("plugins/akismet/akismet.php"), "<?php // akismet");
+    Files.writeString(src.resolve("themes/demo/style.css"), "/* demo " + version + " */");
+    return src;
+  }
+
+  private LiveCapture start(CaptureSettings settings) throws Exception {
+    capture = new LiveCapture("agent-1", layout, store, CaptureRules.of(settings.excludes(), List.of("uploads")),
+        settings, recorder, tmp.resolve("data/capture"), Duration.ofMillis(300), new SimpleMeterRegistry(),
+        Clock.systemUTC());
+    capture.start(sw.current().orElse(null));
+    return capture;
+  }
+
+  private static CaptureSettings fast() {
+    return CaptureSettings.defaults().withQuiet(Duration.ofMillis(100)).withMinInterval(Duration.ZERO);
+  }
+
+  private Path live() throws IOException {
+    return sw.currentDir().orElseThrow();
+  }
+
+  @Test
+  void aPluginWrittenIntoTheLiveTreeIsProposedOnceOnItsBase() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    start(fast().withQuiet(Duration.ofMillis(300)));
+    Thread.sleep(600); // the start-up rescan finds nothing
+    assertThat(proposals).isEmpty();
+
+    Path plugin = Files.createDirectories(live().resolve("plugins/hello/inc"));
+    for (int i = 0; i < 200; i++) { // an unzip: many files in a burst
+      Files.writeString(plugin.resolve("f" + i + ".php"), "<?php // " + i);
+    }
+    Files.writeString(live().resolve("uploads/photo.jpg"), "jpeg"); // linked path: never captured
+    Files.writeString(live().resolve("plugins/hello/debug.log"), "log"); // excluded by the rules
+
+    await().atMost(WAIT).until(() -> proposals.size() == 1);
+    Thread.sleep(500);
+    assertThat(proposals).hasSize(1);
+    Proposed p = proposals.get(0);
+    assertThat(p.base()).isEqualTo("r1");
+    assertThat(p.manifest().entry("plugins/hello/inc/f199.php")).isPresent();
+    assertThat(p.manifest().entry("plugins/hello/debug.log")).isEmpty();
+    assertThat(p.manifest().entries()).noneMatch(e -> e.path().startsWith("uploads"));
+    assertThat(capture.status().lastOutcome()).isEqualTo("proposed");
+  }
+
+  @Test
+  void captureExcludesKeepWhatTheReleaseHad() throws Exception {
+    Path src = source("1");
+    Files.createDirectories(src.resolve("plugins/akismet/cache"));
+    Files.writeString(src.resolve("plugins/akismet/cache/data.bin"), "release content");
+    release("r1", src, ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    start(fast().withExcludes(List.of("plugins/*/cache/**")));
+
+    Files.delete(live().resolve("plugins/akismet/cache/data.bin")); // a plugin clearing its cache
+    Files.writeString(live().resolve("plugins/akismet/akismet.php"), "<?php // akismet 2");
+
+    await().atMost(WAIT).until(() -> proposals.size() == 1);
+    Manifest m = proposals.get(0).manifest();
+    assertThat(m.entry("plugins/akismet/cache/data.bin")).as("excluded: keeps the release's content").isPresent();
+    assertThat(Files.readString(live().resolve("plugins/akismet/akismet.php"))).contains("akismet 2");
+  }
+
+  @Test
+  void beyondTheWatchLimitChangesAreFoundByThePeriodicRescan() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    // one watch only (the root): plugins/ and below are unwatched, as when the inotify limit is hit
+    start(fast().withMaxWatches(1).withUnwatchedRescan(Duration.ofSeconds(1)).withRescan(Duration.ofHours(1)));
+    assertThat(capture.coverage().complete()).isFalse();
+    assertThat(capture.coverage().reason()).contains("maximum of 1");
+    Thread.sleep(300);
+
+    Files.writeString(live().resolve("plugins/akismet/akismet.php"), "<?php // edited where nothing watches");
+
+    await().atMost(WAIT).until(() -> proposals.size() == 1);
+    assertThat(proposals.get(0).manifest().entry("plugins/akismet/akismet.php").orElseThrow().size())
+        .isEqualTo("<?php // edited where nothing watches".length());
+  }
+
+  @Test
+  void aWriteRacingTheSwitchIsProposedAsAFollowUpAndTheOldTreeIsKeptUntilSettled() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    // a long quiet period: the write below is still being debounced when the switch comes
+    start(CaptureSettings.defaults().withQuiet(Duration.ofSeconds(5)).withMaxWait(Duration.ofSeconds(5)));
+    Path r1 = live();
+
+    Manifest r2 = release("r2", source("2"), capture.reuseFor("r2"));
+    Files.writeString(r1.resolve("plugins/akismet/late.php"), "<?php // written just before the switch");
+    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+
+    assertThat(sw.current()).contains("r2");
+    await().atMost(WAIT).until(() -> proposals.size() == 1);
+    Proposed p = proposals.get(0);
+    assertThat(p.base()).as("follow-up on the tree it was written in").isEqualTo("r1");
+    assertThat(p.manifest().entry("plugins/akismet/late.php")).isPresent();
+    assertThat(capture.uncaptured()).as("the old tree stays while it is watched").contains("r1");
+    await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+
+    // the new release shares unchanged files with the old one instead of copying them
+    assertThat(inode(layout.releaseDir("r2").resolve("plugins/akismet/akismet.php")))
+        .isEqualTo(inode(r1.resolve("plugins/akismet/akismet.php")));
+    assertThat(Files.readString(layout.releaseDir("r2").resolve("themes/demo/style.css"))).contains("demo 2");
+    assertThat(r2.entry("plugins/akismet/late.php")).isEmpty();
+  }
+
+  @Test
+  void aRollbackTargetIsPutBackToItsManifestFirst() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    start(fast());
+    release("r2", source("2"), capture.reuseFor("r2"));
+    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+    // WordPress edits a file of r2 in place: r1 shares that inode, so r1 changes too
+    Files.writeString(live().resolve("plugins/akismet/akismet.php"), "<?php // edited in place in r2");
+    assertThat(Files.readString(layout.releaseDir("r1").resolve("plugins/akismet/akismet.php"))).contains("in r2");
+
+    capture.aroundSwitch("r2", "r1", () -> sw.switchTo("r1"));
+
+    assertThat(Files.readString(live().resolve("plugins/akismet/akismet.php"))).isEqualTo("<?php // akismet");
+  }
+
+  private static Object inode(Path p) throws IOException {
+    return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
+  }
+}
