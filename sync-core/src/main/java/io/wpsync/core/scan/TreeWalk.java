@@ -2,6 +2,7 @@ package io.wpsync.core.scan;
 
 import io.wpsync.core.hash.FileDigests;
 import io.wpsync.core.manifest.ManifestEntry;
+import io.wpsync.core.manifest.PathRules;
 import io.wpsync.core.manifest.UnsafePathException;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -10,7 +11,9 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
+import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -116,6 +119,7 @@ final class TreeWalk {
         top.entries.add(ManifestEntry.directory(u.rel, u.permissions));
       }
     }
+    top.entries.removeIf(Objects::isNull);
     return top;
   }
 
@@ -158,9 +162,10 @@ final class TreeWalk {
       boolean asDir) {
     Result r = new Result();
     try {
+      r.entries.add(null); // the directory's own slot, so the task's entries come out in path order
       boolean below = descend && walkBelow(dir, rel, cursor, r);
       if (below || asDir) {
-        r.entries.add(ManifestEntry.directory(rel, stamp.permissions()));
+        r.entries.set(0, ManifestEntry.directory(rel, stamp.permissions()));
         r.recorded = true;
       }
       return r;
@@ -176,9 +181,11 @@ final class TreeWalk {
       throws IOException, UnsafePathException {
     boolean[] recorded = {false};
     forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir) -> {
+      int slot = out.entries.size();
+      out.entries.add(null); // filled below if the directory is recorded, dropped otherwise
       boolean below = descend && walkBelow(p, rel, c, out);
       if (below || asDir) {
-        out.entries.add(ManifestEntry.directory(rel, stamp.permissions()));
+        out.entries.set(slot, ManifestEntry.directory(rel, stamp.permissions()));
         recorded[0] = true;
       }
     }, () -> recorded[0] = true);
@@ -205,6 +212,7 @@ final class TreeWalk {
       log.debug("directory '{}' vanished during the scan", prefix);
       return;
     }
+    List<Child> children = new ArrayList<>();
     try (stream) {
       for (Path p : stream) {
         String name = p.getFileName().toString();
@@ -227,30 +235,47 @@ final class TreeWalk {
           continue;
         }
         FileNames.checkDecoded(rel, "file name", name);
-        if (stamp.isDirectory()) {
-          directories.visit(p, rel, c, stamp, descend, asDir);
-        } else if (stamp.isRegularFile()) {
-          FileDigests cached = cache.lookup(rel, pieceSize, stamp);
-          if (cached != null) {
-            out.hits++;
-            out.entries.add(ManifestEntry.file(rel, stamp.permissions(), cached.size(), cached.digest(), cached.pieces()));
-          } else {
-            out.misses++;
-            out.pending.add(new Pending(rel, p, stamp));
-          }
-          onRecord.run();
-        } else if (stamp.isSymlink()) {
-          String target = Files.readSymbolicLink(p).toString();
-          FileNames.checkDecoded(rel, "symlink target", target);
-          out.entries.add(ManifestEntry.symlink(rel, target));
-          onRecord.run();
-        } else {
-          out.skipped++;
-          log.warn("skipping {} '{}': only files, directories and symlinks are synced", stamp.typeName(), rel);
-        }
+        children.add(new Child(p, name, rel, c, stamp, descend, asDir));
       }
     } catch (UncheckedIOException e) { // DirectoryStream iteration wraps read errors
       throw e.getCause();
+    }
+    // in path order (a directory sorts as "name/"), so the manifest's final sort finds long runs
+    children.sort(Child.PATH_ORDER);
+    for (Child ch : children) {
+      FileStamp stamp = ch.stamp();
+      if (stamp.isDirectory()) {
+        directories.visit(ch.path(), ch.rel(), ch.cursor(), stamp, ch.descend(), ch.asDir());
+      } else if (stamp.isRegularFile()) {
+        FileDigests cached = cache.lookup(ch.rel(), pieceSize, stamp);
+        if (cached != null) {
+          out.hits++;
+          out.entries.add(ManifestEntry.file(ch.rel(), stamp.permissions(), cached.size(), cached.digest(),
+              cached.pieces()));
+        } else {
+          out.misses++;
+          out.pending.add(new Pending(ch.rel(), ch.path(), stamp));
+        }
+        onRecord.run();
+      } else if (stamp.isSymlink()) {
+        String target = Files.readSymbolicLink(ch.path()).toString();
+        FileNames.checkDecoded(ch.rel(), "symlink target", target);
+        out.entries.add(ManifestEntry.symlink(ch.rel(), target));
+        onRecord.run();
+      } else {
+        out.skipped++;
+        log.warn("skipping {} '{}': only files, directories and symlinks are synced", stamp.typeName(), ch.rel());
+      }
+    }
+  }
+
+  /** One listed entry a rule reaches, with its stamp. */
+  private record Child(Path path, String name, String rel, ScanRules.Cursor cursor, FileStamp stamp,
+      boolean descend, boolean asDir) {
+    static final Comparator<Child> PATH_ORDER = (a, b) -> PathRules.compareUtf8(a.sortKey(), b.sortKey());
+
+    String sortKey() {
+      return stamp.isDirectory() ? name + "/" : name;
     }
   }
 }
