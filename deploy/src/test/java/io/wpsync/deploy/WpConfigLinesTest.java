@@ -58,6 +58,10 @@ class WpConfigLinesTest {
       """;
 
   private String startPhp(String config) throws Exception {
+    return startPhp(config, REQUEST);
+  }
+
+  private String startPhp(String config, String request) throws Exception {
     String php = DeployFilesTest.onPath("php");
     Assumptions.assumeTrue(php != null, "php is not installed: wp-config-wpsync.php not exercised");
     Path root = dir.resolve("wpsync");
@@ -67,7 +71,7 @@ class WpConfigLinesTest {
     }
     Files.createSymbolicLink(root.resolve("current"), Path.of("releases/r1"));
     Path docroot = Files.createDirectories(dir.resolve("html"));
-    Files.writeString(docroot.resolve("index.php"), REQUEST);
+    Files.writeString(docroot.resolve("index.php"), request);
     Path configFile = dir.resolve("wp-config-wpsync.php");
     Files.writeString(configFile, config);
     int port;
@@ -148,6 +152,35 @@ class WpConfigLinesTest {
     assertThat(get(base)).isEqualTo("200 r1 css-of-r1 css-of-r1");
     switchTo("r2");
     assertThat(get(base)).as("PHP's realpath cache still maps current to r1").startsWith("200 r1");
+  }
+
+  /** Prints the directories and URLs the lines define, and what the upload_dir filter makes of uploads. */
+  private static final String URLS = """
+      <?php
+      function get_option($name) { return $name === 'siteurl' ? 'http://www.example.com/site2/' : null; }
+      require getenv('WPSYNC_CONFIG');
+      $hook = $GLOBALS['wp_filter']['upload_dir'][10][0];
+      $u = call_user_func($hook['function'], ['url' => WP_CONTENT_URL . '/uploads/sites/2/2026/01',
+          'baseurl' => WP_CONTENT_URL . '/uploads/sites/2', 'path' => WP_CONTENT_DIR . '/uploads/sites/2/2026/01']);
+      echo implode("\n", [WPSYNC_RELEASE, basename(WP_CONTENT_DIR), substr(WP_PLUGIN_DIR, -19), substr(WPMU_PLUGIN_DIR, -22),
+          WP_CONTENT_URL, WP_PLUGIN_URL, WPMU_PLUGIN_URL, $u['url'], $u['baseurl'], basename(dirname($u['path'], 5))]);
+      """;
+
+  @Test
+  void assetUrlsNameTheReleaseAndMediaUrlsDoNot() throws Exception {
+    String base = startPhp(shippedConfig(), URLS);
+    HttpResponse<String> r = http.send(HttpRequest.newBuilder(URI.create(base)).timeout(Duration.ofSeconds(5)).build(),
+        HttpResponse.BodyHandlers.ofString());
+    assertThat(r.headers().firstValue("X-Wpsync-Release")).hasValue("r1");
+    assertThat(r.body().strip().split("\n")).containsExactly(
+        "r1", "r1", "releases/r1/plugins", "releases/r1/mu-plugins",
+        "/wpsync-releases/r1", "/wpsync-releases/r1/plugins", "/wpsync-releases/r1/mu-plugins",
+        // media keep WordPress's usual URL: they are stored in posts and must survive every release
+        "http://www.example.com/site2/wp-content/uploads/sites/2/2026/01",
+        "http://www.example.com/site2/wp-content/uploads/sites/2",
+        "r1");
+    switchTo("r2");
+    assertThat(get(base)).contains("/wpsync-releases/r2/plugins");
   }
 
   @Test
