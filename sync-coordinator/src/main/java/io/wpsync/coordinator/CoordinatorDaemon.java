@@ -108,6 +108,7 @@ public final class CoordinatorDaemon implements Closeable {
   }
 
   private void startAll() throws Exception {
+    closing(ProcessMeters.bindTo(registry)); // first: it adds the registry's meter filters
     Files.createDirectories(config.dataDir());
     Files.createDirectories(config.tmpDir());
     if (config.secretFile() == null) {
@@ -139,7 +140,6 @@ public final class CoordinatorDaemon implements Closeable {
     cluster.ensureLayout();
     ReleaseStore releaseStore = new ReleaseStore(client);
     CoordinatorMetrics metrics = new CoordinatorMetrics(registry, System::currentTimeMillis);
-    closing(ProcessMeters.bindTo(registry));
     AgentCensus census = closing(new AgentCensus(client).start());
     metrics.bindFleet(census);
     AgentProbe probe = closing(new AgentProbe(PROBE_TTL, PROBE_TIMEOUT, PROBE_CONCURRENCY, System::currentTimeMillis));
