@@ -7,6 +7,8 @@
 #   (d) warm rescan of the unchanged tree inside one process (cache filled by a first scan; 5
 #       untimed rescans first, so the JIT is warm as in a long-running agent)
 #   (e) find T -printf '%s %T@\n'                                    (a bare attribute walk)
+#   (a') as (a), with an AppCDS archive of the classes a scan loads (made once by a training scan of
+#        a small tree, as a container image would ship it): shows what JVM start-up costs in (a)
 #
 # The page cache is warm for all of them (one untimed read of the whole tree first), so this
 # measures CPU and syscalls, not the disk. Each figure is the median of RUNS runs; (a), (b), (c)
@@ -50,17 +52,29 @@ if [[ ! -d $TREE || "$(cat "$TREE.params" 2>/dev/null)" != "$PARAMS" ]]; then
   echo "$PARAMS" > "$TREE.params"
   sync
 fi
+# an AppCDS archive for (a'), from a training scan of a small tree
+TRAIN=bench/out/train
+CDS=bench/target/scan-cds.jsa
+if [[ ! -d $TRAIN ]]; then
+  "${JAVA[@]}" generate "$TRAIN" --files 300 --bytes 20000000 --seed 7 > /dev/null
+fi
+if [[ ! -f $CDS || $JAR -nt $CDS ]]; then
+  log "training an AppCDS archive on $TRAIN"
+  java -XX:ArchiveClassesAtExit="$CDS" ${JAVA_OPTS:-} -jar "$JAR" cold "$TRAIN" > /dev/null 2>&1
+fi
 NFILES=$(find "$TREE" -type f | wc -l)
 NBYTES=$(du -sb --apparent-size "$TREE" | cut -f1)
 log "tree $TREE: $NFILES files, $NBYTES bytes (apparent, incl. directories); warming the page cache"
 find "$TREE" -type f -print0 | xargs -0 cat > /dev/null
 
 # ---- measurements ---------------------------------------------------------------------------------
-A="" A_IN="" B="" C="" E=""
+A="" A_IN="" A_CDS="" B="" C="" E=""
 for ((r = 1; r <= RUNS; r++)); do
   log "round $r/$RUNS"
   s=$(now); out=$("${JAVA[@]}" cold "$TREE"); e=$(now)
   A+="$(elapsed "$s" "$e") "; A_IN+="$(get cold_scan_seconds "$out") "
+  s=$(now); java -XX:SharedArchiveFile="$CDS" ${JAVA_OPTS:-} -jar "$JAR" cold "$TREE" > /dev/null; e=$(now)
+  A_CDS+="$(elapsed "$s" "$e") "
   s=$(now); find "$TREE" -type f -print0 | xargs -0 sha256sum > /dev/null; e=$(now)
   B+="$(elapsed "$s" "$e") "
   s=$(now); find "$TREE" -type f -print0 | xargs -0 -P2 -n 500 sha256sum > /dev/null; e=$(now)
@@ -72,9 +86,10 @@ log "warm rescans ($RUNS, one process)"
 WARM=$("${JAVA[@]}" warm "$TREE" --repeat "$RUNS")
 COLD=$out
 
-a=$(median <<<"$A"); a_in=$(median <<<"$A_IN"); b=$(median <<<"$B"); c=$(median <<<"$C"); e=$(median <<<"$E")
+a=$(median <<<"$A"); a_in=$(median <<<"$A_IN"); a_cds=$(median <<<"$A_CDS"); b=$(median <<<"$B"); c=$(median <<<"$C"); e=$(median <<<"$E")
 d=$(get warm_scan_seconds "$WARM")
 ba=$(ratio "$b" "$a"); ca=$(ratio "$c" "$a"); de=$(ratio "$d" "$e")
+ba_cds=$(ratio "$b" "$a_cds"); ca_cds=$(ratio "$c" "$a_cds")
 
 cat <<REPORT
 
@@ -86,7 +101,8 @@ median of $RUNS runs (seconds):
   (c) find | xargs -P2 -n 500 sha256sum        $c   c/a = $ca  (goal >= 1.5)  $(verdict "$ca" 1.5 min)
   (d) warm rescan, same process                $d
   (e) find -printf '%s %T@'                    $e   d/e = $de  (goal <= 2)    $(verdict "$de" 2 max)
-runs: a=[${A% }] b=[${B% }] c=[${C% }] d=$(get warm_runs "$WARM") e=[${E% }]
+  (a') cold scan, fresh JVM with AppCDS         $a_cds   b/a' = $ba_cds, c/a' = $ca_cds
+runs: a=[${A% }] a'=[${A_CDS% }] b=[${B% }] c=[${C% }] d=$(get warm_runs "$WARM") e=[${E% }]
 warm rescans read $(get rescan_bytes_read "$WARM") content bytes (cache hits $(get cache_hits "$WARM"), misses $(get cache_misses "$WARM"))
 manifest id $(get id "$COLD")
 REPORT

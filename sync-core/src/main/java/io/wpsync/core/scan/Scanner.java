@@ -123,15 +123,16 @@ public final class Scanner implements AutoCloseable {
     return m;
   }
 
-  /** Hashes the pending files in parallel, largest first, and adds their entries. */
+  /**
+   * Hashes the pending files in parallel, largest first, and puts each entry in its slot; then
+   * drops the slots left empty (directories not recorded, files that vanished).
+   */
   private void hashAll(List<TreeWalk.Pending> pending, List<ManifestEntry> entries) throws IOException {
-    if (pending.isEmpty()) {
-      return;
-    }
-    pending.sort(Comparator.comparingLong((TreeWalk.Pending p) -> p.stamp().size()).reversed());
+    List<TreeWalk.Pending> bySize = new ArrayList<>(pending);
+    bySize.sort(Comparator.comparingLong((TreeWalk.Pending p) -> p.stamp().size()).reversed());
     AtomicBoolean failed = new AtomicBoolean();
-    List<CompletableFuture<ManifestEntry>> futures = new ArrayList<>(pending.size());
-    for (TreeWalk.Pending p : pending) {
+    List<CompletableFuture<ManifestEntry>> futures = new ArrayList<>(bySize.size());
+    for (TreeWalk.Pending p : bySize) {
       futures.add(CompletableFuture.supplyAsync(() -> {
         if (failed.get()) {
           return null;
@@ -148,12 +149,9 @@ public final class Scanner implements AutoCloseable {
       }, executor));
     }
     Throwable first = null; // every task is waited for, so none touches the tree after we return
-    for (CompletableFuture<ManifestEntry> f : futures) {
+    for (int i = 0; i < futures.size(); i++) {
       try {
-        ManifestEntry e = f.join();
-        if (e != null) {
-          entries.add(e);
-        }
+        entries.set(bySize.get(i).slot(), futures.get(i).join());
       } catch (CompletionException e) {
         if (first == null) {
           first = e.getCause() != null ? e.getCause() : e;
@@ -169,6 +167,7 @@ public final class Scanner implements AutoCloseable {
     } else if (first != null) {
       throw new IllegalStateException(first);
     }
+    entries.removeIf(Objects::isNull);
   }
 
   /**

@@ -13,7 +13,6 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
-import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.Executor;
@@ -34,10 +33,17 @@ final class TreeWalk {
   private static final Logger log = LoggerFactory.getLogger(TreeWalk.class);
   static final int FANOUT_DEPTH = 2;
 
-  /** A regular file whose digest is not cached. */
-  record Pending(String rel, Path path, FileStamp stamp) { }
+  /** A regular file whose digest is not cached; {@code slot} is its place in {@link Result#entries}. */
+  record Pending(String rel, Path path, FileStamp stamp, int slot) {
+    Pending shifted(int offset) {
+      return new Pending(rel, path, stamp, slot + offset);
+    }
+  }
 
-  /** What a walk, or one subtree of it, found. */
+  /**
+   * What a walk, or one subtree of it, found. {@code entries} is in path order, with null slots
+   * for directories not recorded and for files still to hash (see {@link Pending#slot}).
+   */
   static final class Result {
     final List<ManifestEntry> entries = new ArrayList<>();
     final List<Pending> pending = new ArrayList<>();
@@ -47,8 +53,11 @@ final class TreeWalk {
     boolean recorded;
 
     void add(Result other) {
+      int offset = entries.size();
       entries.addAll(other.entries);
-      pending.addAll(other.pending);
+      for (Pending p : other.pending) {
+        pending.add(p.shifted(offset));
+      }
       hits += other.hits;
       misses += other.misses;
       skipped += other.skipped;
@@ -119,7 +128,6 @@ final class TreeWalk {
         top.entries.add(ManifestEntry.directory(u.rel, u.permissions));
       }
     }
-    top.entries.removeIf(Objects::isNull);
     return top;
   }
 
@@ -140,7 +148,7 @@ final class TreeWalk {
   private void walkUpper(Path dir, String prefix, ScanRules.Cursor cursor, int depth, Upper self, Result out,
       List<Upper> uppers, List<CompletableFuture<Result>> tasks, List<Upper> taskParents)
       throws IOException, UnsafePathException {
-    forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir) -> {
+    forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir, slot) -> {
       if (depth + 1 >= FANOUT_DEPTH) {
         tasks.add(CompletableFuture.supplyAsync(() -> subtree(p, rel, c, stamp, descend, asDir), executor));
         taskParents.add(self);
@@ -180,9 +188,7 @@ final class TreeWalk {
   private boolean walkBelow(Path dir, String prefix, ScanRules.Cursor cursor, Result out)
       throws IOException, UnsafePathException {
     boolean[] recorded = {false};
-    forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir) -> {
-      int slot = out.entries.size();
-      out.entries.add(null); // filled below if the directory is recorded, dropped otherwise
+    forEachEntry(dir, prefix, cursor, out, (p, rel, c, stamp, descend, asDir, slot) -> {
       boolean below = descend && walkBelow(p, rel, c, out);
       if (below || asDir) {
         out.entries.set(slot, ManifestEntry.directory(rel, stamp.permissions()));
@@ -195,13 +201,14 @@ final class TreeWalk {
   /** What to do with a subdirectory a rule reaches. */
   @FunctionalInterface
   private interface DirectoryVisitor {
-    void visit(Path p, String rel, ScanRules.Cursor c, FileStamp stamp, boolean descend, boolean asDir)
+    void visit(Path p, String rel, ScanRules.Cursor c, FileStamp stamp, boolean descend, boolean asDir, int slot)
         throws IOException, UnsafePathException;
   }
 
   /**
    * Lists {@code dir}: records its files and symlinks into {@code out} (calling {@code onRecord}),
-   * skips special files, and hands each subdirectory a rule reaches to {@code directories}.
+   * skips special files, and hands each subdirectory a rule reaches to {@code directories} with
+   * the slot of {@code out.entries} reserved for the directory's own entry.
    */
   private void forEachEntry(Path dir, String prefix, ScanRules.Cursor cursor, Result out,
       DirectoryVisitor directories, Runnable onRecord) throws IOException, UnsafePathException {
@@ -240,12 +247,28 @@ final class TreeWalk {
     } catch (UncheckedIOException e) { // DirectoryStream iteration wraps read errors
       throw e.getCause();
     }
-    // in path order (a directory sorts as "name/"), so the manifest's final sort finds long runs
-    children.sort(Child.PATH_ORDER);
-    for (Child ch : children) {
+    // Path order, so the manifest's final sort finds one long run: a directory's own entry sorts
+    // as "name" but its contents as "name/", after siblings such as "name-2.php".
+    List<Item> items = new ArrayList<>(children.size() + 8);
+    for (int i = 0; i < children.size(); i++) {
+      Child ch = children.get(i);
+      if (ch.stamp().isDirectory()) {
+        items.add(new Item(ch.name(), i, true));
+        items.add(new Item(ch.name() + "/", i, false));
+      } else {
+        items.add(new Item(ch.name(), i, false));
+      }
+    }
+    items.sort(Item.PATH_ORDER);
+    int[] slots = new int[children.size()];
+    for (Item item : items) {
+      Child ch = children.get(item.index());
       FileStamp stamp = ch.stamp();
-      if (stamp.isDirectory()) {
-        directories.visit(ch.path(), ch.rel(), ch.cursor(), stamp, ch.descend(), ch.asDir());
+      if (item.directorySlot()) {
+        slots[item.index()] = out.entries.size();
+        out.entries.add(null); // the directory's own entry, filled if it is recorded
+      } else if (stamp.isDirectory()) {
+        directories.visit(ch.path(), ch.rel(), ch.cursor(), stamp, ch.descend(), ch.asDir(), slots[item.index()]);
       } else if (stamp.isRegularFile()) {
         FileDigests cached = cache.lookup(ch.rel(), pieceSize, stamp);
         if (cached != null) {
@@ -254,7 +277,8 @@ final class TreeWalk {
               cached.pieces()));
         } else {
           out.misses++;
-          out.pending.add(new Pending(ch.rel(), ch.path(), stamp));
+          out.pending.add(new Pending(ch.rel(), ch.path(), stamp, out.entries.size()));
+          out.entries.add(null); // filled in once hashed
         }
         onRecord.run();
       } else if (stamp.isSymlink()) {
@@ -269,13 +293,12 @@ final class TreeWalk {
     }
   }
 
+  /** A child (by index) in emission order: a file, a directory's own entry, or its contents. */
+  private record Item(String key, int index, boolean directorySlot) {
+    static final Comparator<Item> PATH_ORDER = (a, b) -> PathRules.compareUtf8(a.key(), b.key());
+  }
+
   /** One listed entry a rule reaches, with its stamp. */
   private record Child(Path path, String name, String rel, ScanRules.Cursor cursor, FileStamp stamp,
-      boolean descend, boolean asDir) {
-    static final Comparator<Child> PATH_ORDER = (a, b) -> PathRules.compareUtf8(a.sortKey(), b.sortKey());
-
-    String sortKey() {
-      return stamp.isDirectory() ? name + "/" : name;
-    }
-  }
+      boolean descend, boolean asDir) { }
 }
