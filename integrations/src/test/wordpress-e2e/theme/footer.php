@@ -1,0 +1,3 @@
+<footer>WPSYNC-MARK:footer:@VERSION@</footer>
+<?php wp_footer(); ?>
+</body></html>

@@ -1,0 +1,2 @@
+/* WPSYNC-MARK:script:@VERSION@ */
+document.documentElement.dataset.wpsync = '@VERSION@';

@@ -1,0 +1,1 @@
+<aside>WPSYNC-MARK:part:@VERSION@</aside>
