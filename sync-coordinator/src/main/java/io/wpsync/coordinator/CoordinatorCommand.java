@@ -10,6 +10,7 @@ import java.util.concurrent.Callable;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Model.CommandSpec;
+import io.wpsync.coordinator.proposal.CapturePolicy;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
@@ -97,6 +98,11 @@ public final class CoordinatorCommand implements Callable<Integer> {
       description = "Largest release upload accepted, e.g. 512m, 2g; larger ones get 413 (default: ${DEFAULT-VALUE}; env WPSYNC_MAX_UPLOAD).")
   long maxUpload;
 
+  @Option(names = "--capture-policy", defaultValue = "${env:WPSYNC_CAPTURE_POLICY:-approve}", paramLabel = "auto|approve",
+      converter = CapturePolicyConverter.class,
+      description = "What happens to a local change a live agent proposes: approve keeps it pending until an admin approves it (wpsync proposal approve ID), so a compromised WordPress pod cannot push code to the fleet unnoticed; auto rolls it out at once. Set it the same on every replica (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_POLICY).")
+  CapturePolicy capturePolicy;
+
   /** Builds the configuration, or throws {@link ParameterException} naming the missing or bad flag. */
   CoordinatorConfig toConfig() {
     String coordinatorId = id == null || id.isBlank() ? hostName() : id;
@@ -121,7 +127,8 @@ public final class CoordinatorCommand implements Callable<Integer> {
           .withSessionTimeout(sessionTimeout)
           .withRolloutDeadline(rolloutDeadline)
           .withCopyWait(copyWait)
-          .withMaxUploadBytes(maxUpload);
+          .withMaxUploadBytes(maxUpload)
+          .withCapturePolicy(capturePolicy);
       return embeddedZk ? c.withEmbeddedZk(embeddedZkPort) : c;
     } catch (IllegalArgumentException e) {
       throw new ParameterException(spec.commandLine(), e.getMessage());
@@ -197,6 +204,17 @@ public final class CoordinatorCommand implements Callable<Integer> {
         return Math.multiplyExact(n, unit);
       } catch (NumberFormatException | ArithmeticException e) {
         throw new CommandLine.TypeConversionException("expected a size such as 512m or 2g, got '" + value + "'");
+      }
+    }
+  }
+
+  static final class CapturePolicyConverter implements CommandLine.ITypeConverter<CapturePolicy> {
+    @Override
+    public CapturePolicy convert(String value) {
+      try {
+        return CapturePolicy.parse(value);
+      } catch (IllegalArgumentException e) {
+        throw new CommandLine.TypeConversionException(e.getMessage());
       }
     }
   }

@@ -1,6 +1,7 @@
 package io.wpsync.coordinator;
 
 import io.wpsync.agent.HostPort;
+import io.wpsync.coordinator.proposal.CapturePolicy;
 import io.wpsync.core.zk.ZkPaths;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -14,11 +15,12 @@ import java.util.Objects;
  * @param embeddedZkPort port of the embedded ZooKeeper on 127.0.0.1 (0 = any free port)
  * @param copyWait how long a release upload waits for a second coordinator's copy
  * @param maxUploadBytes largest release upload accepted (413 beyond)
+ * @param capturePolicy what happens to local changes live agents propose (auto or approve)
  */
 public record CoordinatorConfig(
     String id, String network, Path dataDir, HostPort http, HostPort p2p, String zkConnect, boolean embeddedZk,
     int embeddedZkPort, Path tokenFile, Path secretFile, Duration sessionTimeout, Duration rolloutDeadline,
-    Duration copyWait, long maxUploadBytes) {
+    Duration copyWait, long maxUploadBytes, CapturePolicy capturePolicy) {
 
   public CoordinatorConfig {
     ZkPaths.checkId("coordinator id", id);
@@ -35,6 +37,7 @@ public record CoordinatorConfig(
     if (sessionTimeout.compareTo(Duration.ofSeconds(2)) < 0 || sessionTimeout.compareTo(Duration.ofSeconds(60)) > 0) {
       throw new IllegalArgumentException("--session-timeout " + sessionTimeout.toMillis() + " ms outside 2 s..60 s");
     }
+    Objects.requireNonNull(capturePolicy, "capturePolicy");
     if (maxUploadBytes < 1024) {
       throw new IllegalArgumentException("--max-upload must be at least 1 KiB, got " + maxUploadBytes);
     }
@@ -45,7 +48,7 @@ public record CoordinatorConfig(
     boolean embedded = zkConnect == null;
     return new CoordinatorConfig(id, "default", dataDir, new HostPort("0.0.0.0", 8080), new HostPort("0.0.0.0", 7071),
         zkConnect, embedded, 2181, null, null, Duration.ofSeconds(10), Duration.ofMinutes(5), Duration.ofSeconds(60),
-        1L << 30);
+        1L << 30, CapturePolicy.APPROVE);
   }
 
   public Path storeDir() {
@@ -62,51 +65,56 @@ public record CoordinatorConfig(
 
   public CoordinatorConfig withNetwork(String v) {
     return new CoordinatorConfig(id, v, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes);
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withHttp(HostPort v) {
     return new CoordinatorConfig(id, network, dataDir, v, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes);
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withP2p(HostPort v) {
     return new CoordinatorConfig(id, network, dataDir, http, v, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes);
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withEmbeddedZk(int port) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, null, true, port, tokenFile,
-        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes);
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withTokenFile(Path v) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, v,
-        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes);
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withSecretFile(Path v) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        v, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes);
+        v, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withSessionTimeout(Duration v) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, v, rolloutDeadline, copyWait, maxUploadBytes);
+        secretFile, v, rolloutDeadline, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withRolloutDeadline(Duration v) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, sessionTimeout, v, copyWait, maxUploadBytes);
+        secretFile, sessionTimeout, v, copyWait, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withCopyWait(Duration v) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, sessionTimeout, rolloutDeadline, v, maxUploadBytes);
+        secretFile, sessionTimeout, rolloutDeadline, v, maxUploadBytes, capturePolicy);
   }
 
   public CoordinatorConfig withMaxUploadBytes(long v) {
     return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
-        secretFile, sessionTimeout, rolloutDeadline, copyWait, v);
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, v, capturePolicy);
+  }
+
+  public CoordinatorConfig withCapturePolicy(CapturePolicy v) {
+    return new CoordinatorConfig(id, network, dataDir, http, p2p, zkConnect, embeddedZk, embeddedZkPort, tokenFile,
+        secretFile, sessionTimeout, rolloutDeadline, copyWait, maxUploadBytes, v);
   }
 }

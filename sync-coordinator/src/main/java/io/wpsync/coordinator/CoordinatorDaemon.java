@@ -12,6 +12,9 @@ import io.wpsync.agent.metrics.ProcessMeters;
 import io.wpsync.agent.peer.PeerAuth;
 import io.wpsync.coordinator.api.CoordinatorApi;
 import io.wpsync.coordinator.api.LeaderForwarder;
+import io.wpsync.coordinator.api.ProposalApi;
+import io.wpsync.coordinator.proposal.ProposalDriver;
+import io.wpsync.coordinator.proposal.ProposalReceiver;
 import io.wpsync.coordinator.api.TarBundle;
 import io.wpsync.coordinator.fleet.AgentCensus;
 import io.wpsync.coordinator.fleet.AgentProbe;
@@ -23,6 +26,7 @@ import io.wpsync.coordinator.release.ReleaseReplicator;
 import io.wpsync.coordinator.rollout.RolloutDriver;
 import io.wpsync.coordinator.zk.ClusterStore;
 import io.wpsync.coordinator.zk.CoordinatorRegistration;
+import io.wpsync.coordinator.zk.ProposalStore;
 import io.wpsync.coordinator.zk.ReleaseStore;
 import io.wpsync.coordinator.zk.ZkClients;
 import io.wpsync.core.cluster.CoordinatorInfo;
@@ -82,6 +86,7 @@ public final class CoordinatorDaemon implements Closeable {
   private CoordinatorLeadership leadership;
   private RolloutDriver driver;
   private ReleaseRegistry releases;
+  private ProposalDriver proposals;
   private HttpApiServer http;
   private Origin origin;
   private String advertisedHost;
@@ -152,10 +157,17 @@ public final class CoordinatorDaemon implements Closeable {
     releases = closing(new ReleaseRegistry(releaseStore, cluster, store, scanner, config.id(), config.copyWait(),
         metrics, System::currentTimeMillis));
 
+    ProposalStore proposalStore = new ProposalStore(client);
+    proposals = closing(new ProposalDriver(proposalStore, cluster, releaseStore, store, driver, metrics, registry,
+        config.id(), config.copyWait(), config.rolloutDeadline(), System::currentTimeMillis));
+    ProposalReceiver receiver = new ProposalReceiver(proposalStore, releaseStore, cluster, store, origin.fetcher(),
+        ScanRules.defaults(), config.capturePolicy(), config.id(), System::currentTimeMillis, proposals::passSoon);
+
     LeaderForwarder forwarder = new LeaderForwarder(config.id(), this::httpUrl, this::leaderUrl);
     Router router = new CoordinatorApi(releases, driver, cluster, new FleetStatus(census, probe, PROBE_WAIT), forwarder,
         config.id(), leadership::leaderId,
         config.tmpDir().resolve("uploads"), TarBundle.Limits.defaults()).register(healthRoutes());
+    new ProposalApi(receiver, proposals, store, releaseStore, forwarder).register(router);
     http = closing(new HttpApiServer(
         new HttpApiServer.Config(config.http().host(), config.http().port(), config.tmpDir().resolve("http"),
             config.maxUploadBytes(), 1 << 20, 16),
@@ -171,6 +183,7 @@ public final class CoordinatorDaemon implements Closeable {
     replicator.start();
     closing(leadership);
     leadership.start();
+    proposals.start();
     metrics.bindCoordinatorState(driver::isLeader, this::zkConnected);
     state.set(State.STARTED);
     log.info("coordinator {} started: network {}, http {}, origin {}:{}, zk {}{}, data {}", config.id(),
@@ -261,6 +274,11 @@ public final class CoordinatorDaemon implements Closeable {
 
   public ReleaseRegistry releases() {
     return releases;
+  }
+
+  /** Local-change proposals: list, approve, reject, resolve. */
+  public ProposalDriver proposals() {
+    return proposals;
   }
 
   /** Blocks until {@link #close()} has finished. */

@@ -32,12 +32,12 @@ public final class CaptureRules {
    * @param linkedNames the agent's linked paths ({@code --link NAME=PATH})
    */
   public static CaptureRules of(List<String> excludes, Collection<String> linkedNames) {
-    List<String> ex = new ArrayList<>(ScanRules.DEFAULT_EXCLUDES);
+    Set<String> ex = new java.util.LinkedHashSet<>(ScanRules.DEFAULT_EXCLUDES);
     ex.addAll(excludes);
     for (String name : linkedNames) {
       ex.add(name + "/**"); // "dir/**" matches dir itself too
     }
-    return new CaptureRules(ScanRules.of(ScanRules.DEFAULT_INCLUDES, ex));
+    return new CaptureRules(ScanRules.of(ScanRules.DEFAULT_INCLUDES, new ArrayList<>(ex)));
   }
 
   /** The rules a capture scan (and the watcher) follows. */

@@ -124,6 +124,11 @@ public final class RolloutDriver implements CoordinatorLeadership.Listener, Clos
     return fence != null;
   }
 
+  /** The fence this coordinator leads with (for other decision writers, e.g. proposals), if it leads. */
+  public Optional<Fence> fence() {
+    return Optional.ofNullable(fence);
+  }
+
   // ------------------------------------------------------------------ leadership callbacks
 
   @Override
@@ -185,6 +190,22 @@ public final class RolloutDriver implements CoordinatorLeadership.Listener, Clos
    */
   public RolloutStatus start(RolloutRequest request) throws Exception {
     return call(() -> startOnThread(request));
+  }
+
+  /**
+   * Starts a rollout decided on the driver thread, where no other rollout of this coordinator can
+   * start meanwhile: {@code decide} runs there (it may check ZooKeeper and publish the release, e.g.
+   * a local-change proposal that must still apply to the committed release) and returns the request,
+   * or empty to start nothing. The start itself has the checks of {@link #start}.
+   *
+   * @throws NotLeaderException if this coordinator does not lead
+   */
+  public Optional<RolloutStatus> startIf(Callable<Optional<RolloutRequest>> decide) throws Exception {
+    return call(() -> {
+      requireFence();
+      Optional<RolloutRequest> r = decide.call();
+      return r.isEmpty() ? Optional.empty() : Optional.of(startOnThread(r.get()));
+    });
   }
 
   /**
