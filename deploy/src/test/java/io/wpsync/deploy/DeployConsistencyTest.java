@@ -40,7 +40,7 @@ import org.junit.jupiter.params.provider.FieldSource;
 class DeployConsistencyTest {
   /** Secrets the operator creates (docs/install-kubernetes.md); everything else must be rendered. */
   static final Set<String> OPERATOR_SECRETS = Set.of("wpsync-cluster-secret", "wpsync-tokens", "wordpress-db",
-      "wordpress-salts");
+      "wordpress-salts", "wpsync-capture-token");
 
   static final List<String> DEPLOYABLE = Rendered.DEPLOYABLE;
 
