@@ -34,9 +34,11 @@ import java.util.function.LongSupplier;
  * <p>Guarantees: at most one request per agent is in flight, and an agent is asked at most once
  * per {@code ttl} however many API callers want it, so polling the API at any rate costs each
  * agent at most one small request per {@code ttl}; at most {@code concurrency} requests run at
- * once; {@link #observe} returns within {@code wait} (plus scheduling noise) with the freshest
- * observation of each agent, a stale one rather than none when a probe is still running. Nothing
- * here throws for an unreachable agent: its observation carries the error.
+ * once. {@link #observe} waits only for agents it knows nothing about yet, and for at most {@code
+ * wait}: an agent observed before is answered at once from its last observation while a fresh one
+ * is fetched in the background (stale while revalidating), so a slow agent delays a caller once,
+ * never a polling loop. Nothing here throws for an unreachable agent: its observation carries the
+ * error.
  *
  * <pre>{@code
  * try (AgentProbe probe = new AgentProbe(Duration.ofSeconds(1), Duration.ofSeconds(1), 8, System::currentTimeMillis)) {
@@ -99,7 +101,8 @@ public final class AgentProbe implements Closeable {
 
   /**
    * Observations of {@code agents} (id to HTTP base URL), probing those whose observation is older
-   * than the ttl and waiting up to {@code wait} for them. Agents without a usable URL are absent.
+   * than the ttl, and waiting up to {@code wait} for those never observed. Agents without a usable
+   * URL, and agents whose first probe is still running after the wait, are absent.
    */
   public Map<String, Observation> observe(Map<String, String> agents, Duration wait) throws InterruptedException {
     long now = clock.getAsLong();
@@ -126,7 +129,9 @@ public final class AgentProbe implements Closeable {
                 }
               });
         }
-        pending.add(s.inflight);
+        if (last == null) {
+          pending.add(s.inflight); // nothing to show yet: worth waiting for
+        }
       }
     }
     if (!pending.isEmpty()) {

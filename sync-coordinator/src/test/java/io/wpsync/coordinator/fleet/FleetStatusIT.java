@@ -78,11 +78,11 @@ class FleetStatusIT {
         assertThat(p.piecesTotal()).isEqualTo(10);
         assertThat(withProgress.agents().get(1).progress()).isNull(); // a2 did not answer
 
-        // progress on another release is not this rollout's
+        // progress on another release is not this rollout's (seen once the background refresh lands)
         a1.body.set(StandInAgent.fetching("r9", 1, 2));
-        Thread.sleep(5);
-        assertThat(fleet.withProgress(preparing).agents().get(0).progress()).isNull();
+        await().atMost(Duration.ofSeconds(10)).until(() -> fleet.withProgress(preparing).agents().get(0).progress() == null);
         // a decided rollout whose agents all reported asks nobody
+        Thread.sleep(500); // let the refresh the last poll started land
         int before = a1.requests.get();
         RolloutStatus done = RolloutStatus.of(r.decided(RolloutState.ABORTED, "x", List.of(), 1, 1),
             Map.of("a1", new AgentReport("a1", AgentReport.State.FAILED, "disk full", 1, 0)), Set.of("a1"));
