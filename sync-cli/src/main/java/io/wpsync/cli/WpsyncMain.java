@@ -1,6 +1,7 @@
 package io.wpsync.cli;
 
 import io.wpsync.cli.admin.BundleCommands;
+import io.wpsync.cli.admin.ProposalCommands;
 import io.wpsync.cli.admin.ReleaseCommands;
 import io.wpsync.cli.admin.RolloutCommands;
 import io.wpsync.cli.demo.DemoCommand;
@@ -33,6 +34,8 @@ import picocli.CommandLine.Spec;
         RolloutCommands.Agents.class,
         BundleCommands.Theme.class,
         BundleCommands.Plugin.class,
+        ProposalCommands.ListProposals.class,
+        ProposalCommands.Proposal.class,
         DemoCommand.class,
     })
 public final class WpsyncMain implements Runnable {

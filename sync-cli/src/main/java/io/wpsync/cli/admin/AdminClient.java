@@ -200,6 +200,52 @@ public final class AdminClient {
     return get("/api/v1/status");
   }
 
+  /** Local-change proposals, newest first; {@code state} (e.g. PENDING) filters, null lists all. */
+  public JsonNode proposals(String state) throws AdminException, InterruptedException {
+    return get("/api/v1/proposals" + (state == null ? "" : queryString(Map.of("state", state))));
+  }
+
+  /** One proposal with the paths it changes. */
+  public JsonNode proposal(String id) throws AdminException, InterruptedException {
+    return get("/api/v1/proposals/" + enc(id));
+  }
+
+  /** {@code action} is approve, reject or resolve ({@code keep}: proposal or committed, resolve only). */
+  public JsonNode decideProposal(String id, String action, String by, String keep)
+      throws AdminException, InterruptedException {
+    com.fasterxml.jackson.databind.node.ObjectNode body = JSON.createObjectNode();
+    if (by != null) {
+      body.put("by", by);
+    }
+    if (keep != null) {
+      body.put("keep", keep);
+    }
+    return post("/api/v1/proposals/" + enc(id) + "/" + action, body);
+  }
+
+  /** The content of one file of a proposal's tree. */
+  public byte[] proposalFile(String id, String path) throws AdminException, InterruptedException {
+    String p = "/api/v1/proposals/" + enc(id) + "/file" + queryString(Map.of("path", path));
+    HttpResponse<byte[]> r;
+    try {
+      r = http.send(request(p).GET().build(), BodyHandlers.ofByteArray());
+    } catch (ConnectException e) {
+      throw new AdminException(0, "cannot reach the coordinator at " + server + " (is it running? set --server or WPSYNC_SERVER)");
+    } catch (IOException e) {
+      throw new AdminException(0, p + ": " + e.getMessage());
+    }
+    if (r.statusCode() >= 400) {
+      String detail;
+      try {
+        detail = JSON.readTree(r.body()).path("detail").asText("HTTP " + r.statusCode());
+      } catch (IOException e) {
+        detail = "HTTP " + r.statusCode();
+      }
+      throw new AdminException(r.statusCode(), detail + " (HTTP " + r.statusCode() + ")");
+    }
+    return r.body();
+  }
+
   private JsonNode get(String path) throws AdminException, InterruptedException {
     return send(request(path).GET(), path);
   }
