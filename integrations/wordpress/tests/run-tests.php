@@ -134,6 +134,20 @@ test('the page lists releases with a rollback command (no button), escapes what 
     check(strpos($html, 'needs an <em>admin</em> token') !== false, 'explains why');
 });
 
+test('local changes waiting for an admin are listed with the command that settles them', function () {
+    $s = ['request_release' => 'r1', 'pod' => null, 'pod_error' => 'local agent: down', 'cluster' => ['agents' => 2],
+        'cluster_error' => null, 'rollout' => null, 'rollout_error' => null, 'releases' => [], 'committed' => 'r1',
+        'releases_error' => null, 'conflicts_error' => null, 'conflicts' => [
+            ['id' => 'p0000000004', 'agentId' => 'web-2', 'state' => 'CONFLICT', 'reason' => 'overlaps r1',
+                'conflictPaths' => ['plugins/a/<b>.php']],
+            ['id' => 'p0000000005', 'agentId' => 'web-3', 'state' => 'PENDING', 'reason' => 'waits for approval']]];
+    $html = wpsync_render_page($s);
+    check(strpos($html, 'wpsync proposal resolve p0000000004 --keep proposal|committed') !== false, 'resolve command');
+    check(strpos($html, 'wpsync proposal approve p0000000005') !== false, 'approve command');
+    check(strpos($html, 'plugins/a/&lt;b&gt;.php') !== false, 'paths escaped');
+    check(strpos(implode("\n", wpsync_status_lines($s)), 'needs an admin: p0000000004 CONFLICT, p0000000005 PENDING') !== false, 'cli line');
+});
+
 test('capture now: refused by a read-only agent, not attempted without a token', function () use ($cfg) {
     $r = wpsync_capture_now($cfg);
     check(!$r['ok'] && $r['outcome'] === 'refused', json_encode($r));

@@ -118,14 +118,15 @@ function wpsync_render_page(array $s, ?array $capture = null, string $captureFor
     } elseif ($s['conflicts'] === []) {
         $o .= '<p>None: no conflicting or pending local change.</p>';
     } else {
-        $o .= '<table class="widefat striped wpsync-conflicts"><thead><tr><th>Proposal</th><th>From</th><th>State</th><th>Why</th><th>Paths</th></tr></thead><tbody>';
+        $o .= '<table class="widefat striped wpsync-conflicts"><thead><tr><th>Proposal</th><th>From</th><th>State</th><th>Why</th><th>Paths</th><th>Settle it</th></tr></thead><tbody>';
         foreach ($s['conflicts'] as $c) {
             $o .= '<tr><td><code>' . wpsync_h($c['id'] ?? '?') . '</code></td><td>' . wpsync_h($c['agentId'] ?? '?') . '</td><td>'
                 . wpsync_h($c['state'] ?? '?') . '</td><td>' . wpsync_h($c['reason'] ?? '') . '</td><td>'
-                . wpsync_h(implode(', ', array_slice($c['conflictPaths'] ?? [], 0, 10))) . '</td></tr>';
+                . wpsync_h(implode(', ', array_slice($c['conflictPaths'] ?? [], 0, 10))) . '</td><td><code class="wpsync-settle">'
+                . wpsync_h(wpsync_proposal_command($c)) . '</code></td></tr>';
         }
-        $o .= '</tbody></table><p>An admin approves, rejects or resolves them with the admin API '
-            . '(<code>POST /api/v1/proposals/{id}/approve|reject|resolve</code>); nothing is dropped meanwhile.</p>';
+        $o .= '</tbody></table><p>An admin settles them with an admin token, outside WordPress (the commands shown, '
+            . 'or <code>POST /api/v1/proposals/{id}/approve|reject|resolve</code>); nothing is dropped meanwhile.</p>';
     }
     return $o . '</div>';
 }

@@ -126,6 +126,15 @@ function wpsync_rollback_command(string $release): string
     return 'wpsync rollback ' . $release . ' --wait';
 }
 
+/** The command an admin runs to settle a proposal that waits for one (conflict, pending, failed). */
+function wpsync_proposal_command(array $p): string
+{
+    $id = (string) ($p['id'] ?? '?');
+    return ($p['state'] ?? '') === 'CONFLICT'
+        ? "wpsync proposal resolve $id --keep proposal|committed"
+        : "wpsync proposal approve $id   (or: wpsync proposal reject $id)";
+}
+
 /** One line per fact, for `wp wpsync status` (and the tests). */
 function wpsync_status_lines(array $s): array
 {
