@@ -238,10 +238,20 @@ final class WpsyncCluster implements AutoCloseable {
         ("{\"release\":\"" + release + "\"}").getBytes(StandardCharsets.UTF_8), 202).path("id").asText();
   }
 
-  /** Rolls back to {@code release} and returns the rollout id. */
+  /**
+   * Rolls back to {@code release} and returns the rollout id; waits (up to 60 s) while another rollout,
+   * e.g. of a captured local change, is still in progress.
+   */
   String rollback(String release) throws IOException, InterruptedException {
-    return admin("POST", "/api/v1/rollback", "application/json",
-        ("{\"release\":\"" + release + "\"}").getBytes(StandardCharsets.UTF_8), 202).path("id").asText();
+    long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+    while (true) {
+      JsonNode active = get("/api/v1/status").path("activeRollout");
+      if (active.isMissingNode() || active.isNull() || System.nanoTime() > end) {
+        return admin("POST", "/api/v1/rollback", "application/json",
+            ("{\"release\":\"" + release + "\"}").getBytes(StandardCharsets.UTF_8), 202).path("id").asText();
+      }
+      Thread.sleep(200);
+    }
   }
 
   /** Waits until the rollout is decided; fails unless it committed. */
