@@ -159,8 +159,8 @@ class AgentDaemonsIT {
     var capture = http.send(HttpRequest.newBuilder(URI.create(a1.httpUrl() + "/api/v1/capture"))
         .header("Authorization", "Bearer " + TOKEN).POST(HttpRequest.BodyPublishers.noBody()).build(),
         HttpResponse.BodyHandlers.ofString());
-    assertThat(capture.statusCode()).isEqualTo(501);
-    assertThat(capture.body()).contains("local-change issue");
+    assertThat(capture.statusCode()).as("capture on a read-only agent").isEqualTo(409);
+    assertThat(capture.body()).contains("--mode live");
     var anonymous = http.send(HttpRequest.newBuilder(URI.create(a1.httpUrl() + "/api/v1/capture"))
         .POST(HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
     assertThat(anonymous.statusCode()).isEqualTo(401);
