@@ -13,7 +13,9 @@ import java.util.function.LongSupplier;
  * a header with the rollout's state, counts and elapsed time, then one row per agent with its
  * state, a progress bar with bytes and pieces while it fetches, and its reason or switch time.
  * At most {@value #MAX_ROWS} rows: agents that need attention (failed, still fetching) first, the
- * rest summed up in one line. The decision is printed below the last table, which stays.
+ * rest summed up in one line. Lines are cut to the terminal width ({@code COLUMNS}, else 100) so
+ * none wraps, which would break the redraw. The decision is printed below the last table, which
+ * stays.
  */
 public final class TableRolloutDisplay implements RolloutDisplay {
   static final int MAX_ROWS = 20;
@@ -24,11 +26,26 @@ public final class TableRolloutDisplay implements RolloutDisplay {
 
   private final PrintWriter out;
   private final LongSupplier clock;
+  private final int width;
   private int drawn;
 
+  /** A display as wide as the terminal says ({@code COLUMNS}), else 100 columns. */
   public TableRolloutDisplay(PrintWriter out, LongSupplier clock) {
+    this(out, clock, terminalWidth());
+  }
+
+  public TableRolloutDisplay(PrintWriter out, LongSupplier clock, int width) {
     this.out = out;
     this.clock = clock;
+    this.width = Math.max(40, width);
+  }
+
+  private static int terminalWidth() {
+    try {
+      return Integer.parseInt(System.getenv().getOrDefault("COLUMNS", "100").strip());
+    } catch (NumberFormatException e) {
+      return 100;
+    }
   }
 
   @Override
@@ -39,7 +56,7 @@ public final class TableRolloutDisplay implements RolloutDisplay {
       b.append('\r').append(String.format(UP, drawn));
     }
     for (String line : lines) {
-      b.append(CLEAR_LINE).append(line).append('\n');
+      b.append(CLEAR_LINE).append(clip(line, width - 1)).append('\n');
     }
     b.append(CLEAR_BELOW);
     out.print(b);

@@ -51,6 +51,16 @@ class RolloutDisplayTest {
   }
 
   @Test
+  void linesAreCutToTheTerminalWidthSoTheRedrawStaysInPlace() {
+    StringWriter w = new StringWriter();
+    new TableRolloutDisplay(new PrintWriter(w), () -> 6_000, 60).update(status("PREPARING", 3, "PENDING", "FAILED"));
+    for (String line : w.toString().split("\n")) {
+      String visible = line.replaceAll("\u001b\\[[0-9]*[A-Za-z]", "").replace("\r", "");
+      assertThat(visible.length()).as(visible).isLessThan(60);
+    }
+  }
+
+  @Test
   void aLargeFleetIsCutToTwentyRowsWithASummary() {
     ObjectNode s = status("PREPARING", 50);
     for (int i = 0; i < 40; i++) {
