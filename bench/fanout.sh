@@ -14,7 +14,8 @@
 #   -p piece size KiB (default 1024)   -s skip the baseline run   -k keep the output directory
 set -euo pipefail
 
-N=20 R=100 MIB=128 PIECE_KIB=1024 SKIP_BASELINE=0 KEEP=0 WARM_MIB=16
+N=20 R=100 MIB=128 PIECE_KIB=1024 SKIP_BASELINE=0 KEEP=0 WARM_MIB=12
+MTU=${FANOUT_MTU:-1500}   # FANOUT_MTU=9000: jumbo frames (as on many cloud pod networks), fewer packets
 while getopts "n:r:m:p:skh" o; do
   case "$o" in
     n) N=$OPTARG ;; r) R=$OPTARG ;; m) MIB=$OPTARG ;; p) PIECE_KIB=$OPTARG ;;
@@ -86,6 +87,8 @@ for i in $(seq 0 "$N"); do
   ns="$PREFIX-$i"
   ip netns add "$ns"
   ip -n "$BR_NS" link add "vb$i" type veth peer name eth0 netns "$ns"
+  ip -n "$BR_NS" link set "vb$i" mtu "$MTU"
+  ip -n "$ns" link set eth0 mtu "$MTU"
   ip -n "$BR_NS" link set "vb$i" master br0
   ip -n "$BR_NS" link set "vb$i" up
   ip -n "$ns" link set lo up
@@ -99,6 +102,14 @@ done
   echo "origin 10.99.0.10 $PORT true"
   for i in $(seq 1 "$N"); do echo "agent-$i 10.99.0.$((10 + i)) $PORT false"; done
 } > "$WORK/peers"
+
+# every agent process must still run (they only exit after the stop file); else fail fast
+alive() {
+  local p
+  for p in "${PIDS[@]}"; do
+    kill -0 "$p" 2>/dev/null || { log "an agent process died; see the logs in $1 (-k keeps them)"; exit 1; }
+  done
+}
 
 # ---- one run: start N+1 processes, release them at once, time the slowest -------------------------
 # run <name> <baseline 0|1> ; sets RUN_SECONDS and RUN_ORIGIN_BYTES
@@ -121,9 +132,10 @@ run() {
       > "$dir/$id.log" 2>&1 &
     PIDS+=($!)
   done
-  deadline=$(( $(date +%s) + 300 ))
+  deadline=$(( $(date +%s) + 600 ))
   while (( $(ls "$dir" | grep -c '^ready-[a-z0-9-]*$' || true) < N + 1 )); do
     (( $(date +%s) < deadline )) || { log "agents did not start in time"; exit 1; }
+    alive "$dir"
     sleep 0.2
   done
   sleep 1
@@ -134,6 +146,7 @@ run() {
   deadline=$(( $(date +%s) + max_s ))
   while (( $(ls "$dir" | grep -c '^result-[a-z0-9-]*$' || true) < N )); do
     (( $(date +%s) < deadline )) || { log "$name: not finished within ${max_s}s"; exit 1; }
+    alive "$dir"
     sleep 0.1
   done
   if grep -l '^failed' "$dir"/result-* >/dev/null 2>&1; then

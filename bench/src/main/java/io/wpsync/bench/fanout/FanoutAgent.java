@@ -60,7 +60,11 @@ public final class FanoutAgent {
       try (PeerServer server = PeerServer.start(sc, store, availability, registry);
           PeerClient client = new PeerClient(PeerClientConfig.defaults(auth).withIoThreads(1), registry)) {
         if (a.containsKey("warm-up-mib")) {
-          warmUp(Path.of(a.get("store") + ".warm"), auth, Integer.parseInt(a.get("warm-up-mib")));
+          try {
+            warmUp(Path.of(a.get("store") + ".warm"), auth, Integer.parseInt(a.get("warm-up-mib")));
+          } catch (Exception e) { // e.g. a handshake timeout on a starved machine: run cold, say so
+            System.out.println("warm-up failed, running cold: " + e);
+          }
         }
         write(runDir.resolve("ready-" + id), "ready");
         Path go = runDir.resolve("go");
@@ -88,6 +92,10 @@ public final class FanoutAgent {
         while (!Files.exists(stop) && !timedOut(started, maxMillis)) {
           Thread.sleep(20);
         }
+        registry.getMeters().stream()
+            .filter(m -> m.getId().getName().startsWith("wpsync.peer.upload"))
+            .forEach(m -> System.out.printf("meter %s %s %s%n", m.getId().getName(), m.getId().getTags(),
+                m.measure().iterator().next().getValue()));
         write(runDir.resolve("uploaded-" + id), Long.toString(server.uploadedBytes()));
       }
     }
@@ -95,11 +103,11 @@ public final class FanoutAgent {
 
   /**
    * Makes this JVM behave like a long-running agent before the measurement: serves and fetches a
-   * throwaway release over its own loopback a few times, so the JIT has compiled the transfer and
+   * throwaway release over its own loopback twice, so the JIT has compiled the transfer and
    * hashing paths (a C1-only SHA-256 is ten times slower). Leaves nothing behind.
    */
   private static void warmUp(Path dir, PeerAuth auth, int mib) throws Exception {
-    for (int round = 0; round < 3; round++) {
+    for (int round = 0; round < 2; round++) {
       Path src = dir.resolve("src-" + round);
       Path dst = dir.resolve("dst-" + round);
       SimpleMeterRegistry registry = new SimpleMeterRegistry();
