@@ -141,6 +141,11 @@ public final class LocalReleases implements ReleaseWorkspace {
     } catch (ManifestFormatException | UnsafePathException e) {
       throw new StageException(StageException.Cause.VERIFICATION, "manifest " + manifestId + ": " + e.getMessage(), e);
     } catch (FetchException e) {
+      if (isDiskFull(e)) { // the swarm stores pieces as they come: a full disk surfaces as a failed fetch
+        throw new StageException(StageException.Cause.DISK_FULL, "no space left on device while staging "
+            + releaseId + " (" + e.getMessage() + "); free space under " + layout.root() + " and "
+            + store.root(), e);
+      }
       boolean late = clock.millis() >= deadlineMillis;
       throw new StageException(late ? StageException.Cause.FETCH_TIMEOUT : StageException.Cause.FETCH_FAILED,
           releaseId + ": " + e.getMessage(), e);
@@ -189,6 +194,9 @@ public final class LocalReleases implements ReleaseWorkspace {
         long attemptMillis = Math.min(left, Math.max(10_000, left / 3));
         return downloader.fetch(manifestId, peers, Duration.ofMillis(attemptMillis), listener);
       } catch (FetchException e) {
+        if (isDiskFull(e)) {
+          throw e; // other sources cannot help: report it now instead of retrying until the deadline
+        }
         long pause = Math.min(5_000, 250L << Math.min(attempt - 1, 5));
         if (clock.millis() + pause >= deadlineMillis) {
           throw e;
