@@ -44,6 +44,8 @@ public final class FaultBed implements AutoCloseable {
   public static final Duration GRACE = Duration.ofSeconds(3);
   /** Default prepare deadline of rollouts started by the tests. */
   public static final int DEADLINE_SECONDS = 90;
+  /** The coordinators' {@code --max-upload}, in MiB. */
+  public static final int MAX_UPLOAD_MIB = 24;
   private static final Duration START = Duration.ofSeconds(120);
   private static final Pattern TMPFS_SOURCE = Pattern.compile("wpf-(\\d+)-tmpfs");
 
@@ -141,7 +143,7 @@ public final class FaultBed implements AutoCloseable {
         flags.put("--session-timeout", SESSION.toSeconds() + "s");
         flags.put("--rollout-deadline", DEADLINE_SECONDS + "s");
         flags.put("--copy-wait", "30s");
-        flags.put("--max-upload", "8m");
+        flags.put("--max-upload", MAX_UPLOAD_MIB + "m");
         bed.coordinators.add(new Daemon(id, Daemon.Kind.COORDINATOR, h, home, jar, dir.resolve("logs"), tunnels, flags));
       }
       for (int i = 1; i <= agentCount; i++) {
