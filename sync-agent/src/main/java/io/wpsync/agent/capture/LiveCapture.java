@@ -85,6 +85,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private static final long MAX_BACKOFF_MS = 30_000;
   /** Threads that copy captured files into the store (mostly waiting for fsync). */
   private static final int STORE_THREADS = 8;
+  /** Touched paths remembered between scans; beyond this the whole scan cache is dropped instead. */
+  private static final int MAX_TOUCHED = 50_000;
 
   /** What {@link #captureNow} did. */
   public record Result(String outcome, String detail, ProposalInfo proposal) {
@@ -140,6 +142,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     volatile boolean watchedToEnd = true;
     volatile Digest refused;
     volatile long lastScanMillis;
+    /** Paths the watcher reported since the last scan: their cached digests are not trusted. */
+    final Set<String> touched = java.util.concurrent.ConcurrentHashMap.newKeySet();
     volatile TreeWatcher watcher;
     long retiredAt;
     int failures;
@@ -158,6 +162,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         @Override
         public void changed(String path) {
           metrics.event();
+          if (touched.size() < MAX_TOUCHED) {
+            touched.add(path);
+          }
           dirty = true;
           debouncer.signal();
         }
@@ -207,7 +214,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     this.settings = Objects.requireNonNull(settings, "settings");
     this.proposer = Objects.requireNonNull(proposer, "proposer");
     this.notes = new CaptureNotes(notesDir);
-    this.cache = new ScanCache();
+    this.cache = ScanCache.ignoringCtime(); // live trees share inodes with the releases built from them
     this.retiredWatch = Objects.requireNonNull(retiredWatch, "retiredWatch");
     this.clock = Objects.requireNonNull(clock, "clock");
     this.metrics = new CaptureMetrics(registry, this::coverage, () -> uncaptured().size());
@@ -429,9 +436,27 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     return send(t, p);
   }
 
+  /**
+   * A path the watcher saw change is hashed again even if its stamp looks unchanged (the cache
+   * ignores ctime, so a rewrite with a forged mtime would otherwise hit).
+   */
+  private void forgetTouched(Tree t) {
+    if (t.touched.isEmpty()) {
+      return;
+    }
+    List<String> paths = new ArrayList<>(t.touched);
+    t.touched.removeAll(paths);
+    if (paths.size() >= MAX_TOUCHED) {
+      cache.invalidateAll();
+    } else {
+      cache.invalidate(new HashSet<>(paths));
+    }
+  }
+
   /** Rescans {@code t}; if it differs from what was acknowledged, stores its new objects and manifest. */
   private Pending scanAndStore(Tree t, String why) throws IOException {
     t.dirty = false; // events from now on mark it again
+    forgetTouched(t);
     long started = System.nanoTime();
     Manifest scanned;
     try {

@@ -33,6 +33,7 @@ public final class ScanCache {
   private final Cache<Key, FileDigests> cache;
   private final long racyWindowNanos;
   private final Clock clock;
+  private final boolean ctimeInKey;
 
   /** A cache with the default bound and racy window on the system clock. */
   public ScanCache() {
@@ -40,6 +41,19 @@ public final class ScanCache {
   }
 
   public ScanCache(long maxEntries, Duration racyWindow, Clock clock) {
+    this(maxEntries, racyWindow, clock, true);
+  }
+
+  /**
+   * A cache that leaves {@code ctime} out of its key when {@code ctimeInKey} is false: for trees
+   * whose files are hard-linked into other trees (a LIVE release shares unchanged files with the
+   * release built from it), where every link or unlink elsewhere changes a shared inode's ctime and
+   * would make each rescan read everything again. Its racy-window rule then applies to mtime. The
+   * price: a same-size rewrite of the same inode whose mtime is forged back ({@code touch -d}) is
+   * not seen; callers that learn of a change another way (a file watcher) {@link #invalidate} the
+   * path first.
+   */
+  public ScanCache(long maxEntries, Duration racyWindow, Clock clock, boolean ctimeInKey) {
     if (maxEntries < 0 || racyWindow.isNegative()) {
       throw new IllegalArgumentException("maxEntries " + maxEntries + " and racyWindow " + racyWindow
           + " must not be negative");
@@ -47,11 +61,21 @@ public final class ScanCache {
     this.cache = Caffeine.newBuilder().maximumSize(maxEntries).recordStats().build();
     this.racyWindowNanos = racyWindow.toNanos();
     this.clock = Objects.requireNonNull(clock, "clock");
+    this.ctimeInKey = ctimeInKey;
+  }
+
+  /** A cache for hard-linked live trees: default bound and racy window, ctime left out of the key. */
+  public static ScanCache ignoringCtime() {
+    return new ScanCache(DEFAULT_MAX_ENTRIES, DEFAULT_RACY_WINDOW, Clock.systemUTC(), false);
+  }
+
+  private FileStamp key(FileStamp s) {
+    return ctimeInKey ? s : new FileStamp(s.mode(), s.size(), s.mtimeNanos(), 0, s.dev(), s.ino());
   }
 
   /** The digests remembered for exactly this stamp, or null. */
   public FileDigests lookup(String path, int pieceSize, FileStamp stamp) {
-    return cache.getIfPresent(new Key(path, pieceSize, stamp));
+    return cache.getIfPresent(new Key(path, pieceSize, key(stamp)));
   }
 
   /** The clock reading to pass to {@link #store} as the moment hashing began. */
@@ -69,10 +93,11 @@ public final class ScanCache {
           + " bytes for a stamp of " + stamp.size() + " bytes");
     }
     long started = TimeUnit.SECONDS.toNanos(hashStarted.getEpochSecond()) + hashStarted.getNano();
-    if (stamp.ctimeNanos() >= started - racyWindowNanos) {
+    long changed = ctimeInKey ? stamp.ctimeNanos() : stamp.mtimeNanos();
+    if (changed >= started - racyWindowNanos) {
       return false;
     }
-    cache.put(new Key(path, pieceSize, stamp), digests);
+    cache.put(new Key(path, pieceSize, key(stamp)), digests);
     return true;
   }
 
@@ -88,6 +113,15 @@ public final class ScanCache {
 
   public void invalidateAll() {
     cache.invalidateAll();
+  }
+
+  /** Forgets every digest remembered for these paths (one pass over the cache). */
+  public void invalidate(java.util.Collection<String> paths) {
+    if (paths.isEmpty()) {
+      return;
+    }
+    java.util.Set<String> set = paths instanceof java.util.Set<String> ps ? ps : new java.util.HashSet<>(paths);
+    cache.asMap().keySet().removeIf(k -> set.contains(k.path()));
   }
 
   /**
