@@ -65,6 +65,8 @@ final class SwarmSession {
   private final Deque<PeerAddress> reserve;
   private final Set<String> banned = new LinkedHashSet<>();
   private int connecting;
+  /** Set when the download ends: late connections close themselves. */
+  private volatile boolean finished;
 
   private PieceSpace space;
   private PieceBoard board;
@@ -126,8 +128,14 @@ final class SwarmSession {
       return new FetchResult(manifestId, space.pieceCount(), fetched, present, bytesFromPeers,
           bytesFromOrigin, Collections.unmodifiableSet(banned), took);
     } finally {
+      finished = true;
       for (RemotePeer p : peers.values()) {
         p.connection.close();
+      }
+      for (SwarmEvent e : queue) {
+        if (e instanceof SwarmEvent.Connected c) {
+          c.peer().connection.close();
+        }
       }
       if (verifiers != null) {
         for (Runnable r : verifiers.shutdownNow()) {
@@ -155,6 +163,9 @@ final class SwarmSession {
         } else {
           c.interested(manifestId); // before any request: marks the digest as a manifest for dedup
           queue.add(new SwarmEvent.Connected(new RemotePeer(a, c)));
+          if (finished) {
+            c.close(); // connected after the download ended (the finally block may miss it)
+          }
         }
       });
     }
