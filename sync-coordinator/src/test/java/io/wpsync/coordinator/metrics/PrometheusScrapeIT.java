@@ -46,8 +46,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The monitoring story end to end, with Debian's Prometheus: a real coordinator and a real agent
- * (after a real rollout, so rollout, fetch and switch meters have values) are scraped by a real
+ * The monitoring story end to end, with Debian's Prometheus: a real coordinator and two real agents
+ * (one read-only, one live; after a real rollout, so rollout, fetch, switch and capture meters
+ * exist and have values) are scraped by a real
  * {@code prometheus} on loopback that also loads the shipped alert rules; its HTTP API must return
  * wpsync series, every rule must evaluate healthy, every Grafana panel query must be valid PromQL,
  * and every metric the rules and the dashboard name must exist. {@code promtool check metrics}
@@ -71,6 +72,7 @@ class PrometheusScrapeIT {
   static Path dir;
   private static CoordinatorDaemon coordinator;
   private static AgentDaemon agent;
+  private static AgentDaemon liveAgent;
   private static Process prometheus;
   private static String promUrl;
   private static final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -90,7 +92,10 @@ class PrometheusScrapeIT {
     await().atMost(WAIT).until(coordinator::isLeader);
     agent = AgentDaemon.start(AgentConfig.of("agent-prom", dir.resolve("agent/data"), dir.resolve("agent/root"),
         coordinator.zkConnect()).withSecretFile(secret).withSessionTimeout(Duration.ofSeconds(3)));
-    await().atMost(WAIT).until(() -> agent.status().zkConnected());
+    liveAgent = AgentDaemon.start(AgentConfig.of("agent-live", dir.resolve("live/data"), dir.resolve("live/root"),
+        coordinator.zkConnect()).withSecretFile(secret).withSessionTimeout(Duration.ofSeconds(3))
+        .withMode(io.wpsync.agent.AgentMode.LIVE));
+    await().atMost(WAIT).until(() -> agent.status().zkConnected() && liveAgent.status().zkConnected());
 
     Path tree = dir.resolve("site");
     Files.createDirectories(tree.resolve("themes/t"));
@@ -98,7 +103,7 @@ class PrometheusScrapeIT {
     ReleaseInfo r = coordinator.releases().create(tree, new ReleaseDraft("it", "metrics", null));
     RolloutStatus s = coordinator.rollouts().start(new RolloutRequest(r.id(), Duration.ofSeconds(30),
         FailurePolicy.abort(), false));
-    await().atMost(WAIT).until(() -> coordinator.rollouts().status(s.id()).switched() == 1);
+    await().atMost(WAIT).until(() -> coordinator.rollouts().status(s.id()).switched() == 2);
     assertThat(coordinator.rollouts().status(s.id()).state()).isEqualTo(RolloutState.COMMITTED);
     // a peer that speaks garbage: the agent counts a protocol error (so that series exists too)
     try (Socket junk = new Socket()) {
@@ -128,7 +133,7 @@ class PrometheusScrapeIT {
         "      - targets: ['127.0.0.1:" + coordinator.httpPort() + "']",
         "  - job_name: wpsync-agent",
         "    static_configs:",
-        "      - targets: ['127.0.0.1:" + agent.httpPort() + "']",
+        "      - targets: ['127.0.0.1:" + agent.httpPort() + "', '127.0.0.1:" + liveAgent.httpPort() + "']",
         ""));
     prometheus = new ProcessBuilder(prometheusBin.toString(),
         "--config.file=" + config,
@@ -153,6 +158,9 @@ class PrometheusScrapeIT {
       if (!prometheus.waitFor(10, TimeUnit.SECONDS)) {
         prometheus.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
       }
+    }
+    if (liveAgent != null) {
+      liveAgent.close();
     }
     if (agent != null) {
       agent.close();
@@ -188,6 +196,10 @@ class PrometheusScrapeIT {
 
   private static String agentMetricsUrl() {
     return "http://127.0.0.1:" + agent.httpPort() + "/metrics";
+  }
+
+  private static String liveAgentMetricsUrl() {
+    return "http://127.0.0.1:" + liveAgent.httpPort() + "/metrics";
   }
 
   private static String scrape(String url) throws IOException, InterruptedException {
@@ -244,10 +256,11 @@ class PrometheusScrapeIT {
 
   @Test
   void promtoolAcceptsBothExpositions() throws Exception {
-    for (String url : List.of(coordinatorMetricsUrl(), agentMetricsUrl())) {
+    for (String url : List.of(coordinatorMetricsUrl(), agentMetricsUrl(), liveAgentMetricsUrl())) {
       String body = scrape(url);
       // kept for a human to read after the build
-      Files.writeString(Path.of("target", url.equals(agentMetricsUrl()) ? "metrics-agent.txt" : "metrics-coordinator.txt"), body);
+      Files.writeString(Path.of("target", url.equals(agentMetricsUrl()) ? "metrics-agent.txt"
+          : url.equals(liveAgentMetricsUrl()) ? "metrics-live-agent.txt" : "metrics-coordinator.txt"), body);
       Promtool.Result r = Promtool.run(body.getBytes(StandardCharsets.UTF_8), "check", "metrics");
       assertThat(r.output()).as("promtool check metrics on %s", url).isEmpty();
       assertThat(r.exit()).as("promtool check metrics on %s: %s", url, r.output()).isZero();
@@ -270,7 +283,7 @@ class PrometheusScrapeIT {
   void prometheusScrapesBothDaemonsAndItsApiReturnsWpsyncSeries() throws Exception {
     await().atMost(WAIT).pollInterval(Duration.ofMillis(500)).untilAsserted(() -> {
       JsonNode targets = JSON.readTree(get(promUrl + "/api/v1/targets").body()).path("data").path("activeTargets");
-      assertThat(targets).hasSize(2);
+      assertThat(targets).hasSize(3);
       for (JsonNode t : targets) {
         assertThat(t.path("health").asText()).as("%s: %s", t.path("scrapeUrl").asText(), t.path("lastError").asText())
             .isEqualTo("up");
@@ -278,16 +291,17 @@ class PrometheusScrapeIT {
     });
     assertThat(value("wpsync_coordinator_leader")).isEqualTo(1.0);
     assertThat(value("wpsync_coordinator_zk_connected")).isEqualTo(1.0);
-    assertThat(value("wpsync_agent_ready")).isEqualTo(1.0);
-    assertThat(value("wpsync_agent_zk_connected")).isEqualTo(1.0);
-    assertThat(value("wpsync_agents{state=\"in_sync\"}")).isEqualTo(1.0);
+    assertThat(value("min(wpsync_agent_ready)")).isEqualTo(1.0);
+    assertThat(value("min(wpsync_agent_zk_connected)")).isEqualTo(1.0);
+    assertThat(value("wpsync_agents{state=\"in_sync\"}")).isEqualTo(2.0);
     assertThat(value("wpsync_agents_behind_committed")).isZero();
     assertThat(value("wpsync_rollouts_total{outcome=\"committed\"}")).isEqualTo(1.0);
     assertThat(value("wpsync_committed_release_age_seconds")).isBetween(0.0, 600.0);
     assertThat(value("sum(wpsync_fetch_bytes_total)")).isPositive();
-    assertThat(value("wpsync_agent_switches_total")).isEqualTo(1.0);
+    assertThat(value("sum(wpsync_agent_switches_total)")).isEqualTo(2.0);
     assertThat(value("histogram_quantile(0.5, sum by (le) (wpsync_rollout_duration_seconds_bucket))")).isPositive();
-    assertThat(value("wpsync_agent_prepare_duration_seconds_count{outcome=\"prepared\"}")).isEqualTo(1.0);
+    assertThat(value("sum(wpsync_agent_prepare_duration_seconds_count{outcome=\"prepared\"})")).isEqualTo(2.0);
+    assertThat(value("wpsync_capture_watch_directories")).isPositive(); // the live agent watches its tree
     assertThat(value("wpsync_rollout_switch_skew_seconds_count")).isEqualTo(1.0);
     assertThat(value("sum(cache_gets_total{cache=\"scan\"})")).isGreaterThanOrEqualTo(0.0);
     assertThat(value("count(jvm_memory_used_bytes{job=\"wpsync-agent\"}) > 0")).isPositive();
@@ -342,6 +356,7 @@ class PrometheusScrapeIT {
   void rulesAndDashboardNameOnlyMetricsTheDaemonsExpose() throws Exception {
     Set<String> exposed = new TreeSet<>(sampleNames(scrape(coordinatorMetricsUrl())));
     exposed.addAll(sampleNames(scrape(agentMetricsUrl())));
+    exposed.addAll(sampleNames(scrape(liveAgentMetricsUrl())));
     List<String> exprs = new ArrayList<>();
     collect(new ObjectMapper(new YAMLFactory()).readTree(RULES.toFile()), "expr", exprs);
     collect(JSON.readTree(DASHBOARD.toFile()), "expr", exprs);
@@ -361,6 +376,7 @@ class PrometheusScrapeIT {
   void docsMetricsMdListsEveryWpsyncMetricAndNothingElse() throws Exception {
     Map<String, String> fams = new LinkedHashMap<>(families(scrape(coordinatorMetricsUrl())));
     fams.putAll(families(scrape(agentMetricsUrl())));
+    fams.putAll(families(scrape(liveAgentMetricsUrl())));
     String doc = Files.readString(METRICS_DOC);
     Set<String> documented = new TreeSet<>();
     Matcher m = Pattern.compile("^\\| `([a-z0-9_]+)`", Pattern.MULTILINE).matcher(doc);
