@@ -16,22 +16,23 @@
 # in one run, and prints the slowdown ratio (issue 5's load check: goal <= 10% slower).
 # Every process is stopped on exit, also on failure, Ctrl-C or timeout.
 #
-# Usage: bench/rollout.sh [-n agents] [-m rollouts] [-r rps] [-w warmup] [-f files] [-b bytes]
-#                         [-1] [-t minutes] [-k] [-h]
+# Usage: bench/rollout.sh [-n agents] [-m rollouts] [-r rps] [-p threads] [-w warmup] [-f files]
+#                         [-b bytes] [-1] [-t minutes] [-k] [-h]
 #   -n agent processes (default 10)   -m measured rollouts per mode (default 30)
-#   -r status polling req/s (default 300)   -w unmeasured warm-up rollouts (default 3)
+#   -r status polling req/s (default 300)   -p polling threads = most requests in flight (default 64)
+#   -w unmeasured warm-up rollouts (default 3)
 #   -f files in the tree (default 3000)     -b bytes of the tree (default 67108864)
 #   -1 one mode only: polling at -r (use -r 0 for none), no comparison
 #   -t stop everything after this many minutes (default 40)   -k keep the work directory
 # Env: MVN_FLAGS (default -o), JAVA_OPTS (bench JVM), WORK_PARENT (default /tmp)
 set -euo pipefail
 
-N=10 M=30 RPS=300 WARMUP=3 FILES=3000 BYTES=67108864 COMPARE=1 MINUTES=40 KEEP=0
-while getopts "n:m:r:w:f:b:1t:kh" o; do
+N=10 M=30 RPS=300 THREADS=64 WARMUP=3 FILES=3000 BYTES=67108864 COMPARE=1 MINUTES=40 KEEP=0
+while getopts "n:m:r:p:w:f:b:1t:kh" o; do
   case "$o" in
-    n) N=$OPTARG ;; m) M=$OPTARG ;; r) RPS=$OPTARG ;; w) WARMUP=$OPTARG ;; f) FILES=$OPTARG ;;
+    n) N=$OPTARG ;; m) M=$OPTARG ;; r) RPS=$OPTARG ;; p) THREADS=$OPTARG ;; w) WARMUP=$OPTARG ;; f) FILES=$OPTARG ;;
     b) BYTES=$OPTARG ;; 1) COMPARE=0 ;; t) MINUTES=$OPTARG ;; k) KEEP=1 ;;
-    *) sed -n '2,26p' "$0"; exit 2 ;;
+    *) sed -n '2,27p' "$0"; exit 2 ;;
   esac
 done
 (( COMPARE == 0 || RPS > 0 )) || { echo "rollout.sh: comparing needs -r > 0 (or -1 for one mode)" >&2; exit 2; }
@@ -67,7 +68,9 @@ cleanup() {
     for p in $pids $BENCH_PID; do kill -KILL "$p" 2>/dev/null; done   # ... or is made to
   fi
   wait 2>/dev/null
-  if (( KEEP )); then
+  if [[ -z $WORK ]]; then
+    :
+  elif (( KEEP )); then
     log "work directory kept: $WORK"
   else
     chmod -R u+w "$WORK" 2>/dev/null; rm -rf "$WORK"
@@ -77,7 +80,7 @@ trap cleanup EXIT
 trap 'exit 130' INT TERM
 
 ARGS=(--dir "$WORK" --jar "$WPSYNC_JAR" --agents "$N" --rollouts "$M" --warmup "$WARMUP"
-      --files "$FILES" --bytes "$BYTES" --poll-rps "$RPS" --timeout-minutes "$MINUTES")
+      --files "$FILES" --bytes "$BYTES" --poll-rps "$RPS" --poll-threads "$THREADS" --timeout-minutes "$MINUTES")
 (( COMPARE )) && ARGS+=(--compare)
 log "work directory $WORK; load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
 # shellcheck disable=SC2086
