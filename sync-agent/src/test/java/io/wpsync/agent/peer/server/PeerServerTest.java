@@ -58,7 +58,7 @@ class PeerServerTest {
     release.storeInto(store);
     availability = new LocalAvailability(store);
     server = PeerServer.start(PeerServerConfig.defaults("127.0.0.1", 0, auth("server"))
-        .withHandshakeTimeout(Duration.ofMillis(500)).withIoThreads(1), store, availability,
+        .withHandshakeTimeout(Duration.ofSeconds(3)) // long enough for a loaded CI machine.withIoThreads(1), store, availability,
         new SimpleMeterRegistry());
     client = new PeerClient(PeerClientConfig.defaults(auth("client")).withIoThreads(1), new SimpleMeterRegistry());
   }
@@ -195,7 +195,7 @@ class PeerServerTest {
       assertError(s.getInputStream(), ErrorCode.FRAME_TOO_LARGE);
     }
     try (Socket s = new Socket("127.0.0.1", server.port())) { // says nothing: handshake timeout
-      s.setSoTimeout(5000);
+      s.setSoTimeout(15_000);
       assertError(s.getInputStream(), ErrorCode.HANDSHAKE_TIMEOUT);
     }
     org.awaitility.Awaitility.await().atMost(Duration.ofSeconds(5)).until(() -> server.activeConnections() == 0);
