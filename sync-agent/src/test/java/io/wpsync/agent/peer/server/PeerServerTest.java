@@ -58,7 +58,8 @@ class PeerServerTest {
     release.storeInto(store);
     availability = new LocalAvailability(store);
     server = PeerServer.start(PeerServerConfig.defaults("127.0.0.1", 0, auth("server"))
-        .withHandshakeTimeout(Duration.ofSeconds(3)) // long enough for a loaded CI machine.withIoThreads(1), store, availability,
+        .withHandshakeTimeout(Duration.ofSeconds(3)).withIoThreads(1), // 3 s: enough on a loaded CI machine
+        store, availability,
         new SimpleMeterRegistry());
     client = new PeerClient(PeerClientConfig.defaults(auth("client")).withIoThreads(1), new SimpleMeterRegistry());
   }
