@@ -16,6 +16,7 @@
 #
 # Usage: bench/scan.sh [TREE_DIR]       (default bench/out/tree, generated once and reused)
 # Env:   FILES (20000)  BYTES (1073741824)  SEED (42)  RUNS (5)  MVN_FLAGS (-o)  JAVA_OPTS ()
+# Needs GNU time (/usr/bin/time, Debian package "time") for the CPU figures.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/.." && pwd)
@@ -29,8 +30,6 @@ JAR=bench/target/wpsync-bench.jar
 JAVA=(java ${JAVA_OPTS:-} -jar "$JAR")
 
 log() { echo "[scan-bench $(date +%T)] $*" >&2; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.4f", b - a }'; }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", a / b }'; }
 verdict() { awk -v r="$1" -v g="$2" -v d="$3" 'BEGIN { ok = (d == "min") ? r >= g : r <= g; print ok ? "met" : "MISSED" }'; }
@@ -68,41 +67,48 @@ log "tree $TREE: $NFILES files, $NBYTES bytes (apparent, incl. directories); war
 find "$TREE" -type f -print0 | xargs -0 cat > /dev/null
 
 # ---- measurements ---------------------------------------------------------------------------------
-A="" A_IN="" A_CDS="" B="" C="" E=""
+# measure CMD... : runs CMD (stdout to $OUT), appends wall seconds to W_<key> and user+sys CPU to C_<key>
+OUT=$(mktemp); TIMES=$(mktemp); trap 'rm -f "$OUT" "$TIMES"' EXIT
+declare -A W C
+measure() {
+  local key=$1; shift
+  /usr/bin/time -f "%e %U %S" -o "$TIMES" "$@" > "$OUT"
+  read -r w u s < "$TIMES"
+  W[$key]+="$w "; C[$key]+="$(awk -v u="$u" -v s="$s" 'BEGIN { printf "%.2f", u + s }') "
+}
+LOAD_BEFORE=$(cut -d' ' -f1-3 /proc/loadavg)
+A_IN=""
 for ((r = 1; r <= RUNS; r++)); do
   log "round $r/$RUNS"
-  s=$(now); out=$("${JAVA[@]}" cold "$TREE"); e=$(now)
-  A+="$(elapsed "$s" "$e") "; A_IN+="$(get cold_scan_seconds "$out") "
-  s=$(now); java -XX:SharedArchiveFile="$CDS" ${JAVA_OPTS:-} -jar "$JAR" cold "$TREE" > /dev/null; e=$(now)
-  A_CDS+="$(elapsed "$s" "$e") "
-  s=$(now); find "$TREE" -type f -print0 | xargs -0 sha256sum > /dev/null; e=$(now)
-  B+="$(elapsed "$s" "$e") "
-  s=$(now); find "$TREE" -type f -print0 | xargs -0 -P2 -n 500 sha256sum > /dev/null; e=$(now)
-  C+="$(elapsed "$s" "$e") "
-  s=$(now); find "$TREE" -printf '%s %T@\n' > /dev/null; e=$(now)
-  E+="$(elapsed "$s" "$e") "
+  measure a "${JAVA[@]}" cold "$TREE"; A_IN+="$(get cold_scan_seconds "$(cat "$OUT")") "; COLD=$(cat "$OUT")
+  measure a_cds java -XX:SharedArchiveFile="$CDS" ${JAVA_OPTS:-} -jar "$JAR" cold "$TREE"
+  measure b sh -c 'find "$1" -type f -print0 | xargs -0 sha256sum' sh "$TREE"
+  measure c sh -c 'find "$1" -type f -print0 | xargs -0 -P2 -n 500 sha256sum' sh "$TREE"
+  measure e find "$TREE" -printf '%s %T@\n'
 done
 log "warm rescans ($RUNS, one process)"
 WARM=$("${JAVA[@]}" warm "$TREE" --repeat "$RUNS")
-COLD=$out
 
-a=$(median <<<"$A"); a_in=$(median <<<"$A_IN"); a_cds=$(median <<<"$A_CDS"); b=$(median <<<"$B"); c=$(median <<<"$C"); e=$(median <<<"$E")
+a=$(median <<<"${W[a]}"); a_in=$(median <<<"$A_IN"); a_cds=$(median <<<"${W[a_cds]}")
+b=$(median <<<"${W[b]}"); c=$(median <<<"${W[c]}"); e=$(median <<<"${W[e]}")
 d=$(get warm_scan_seconds "$WARM")
 ba=$(ratio "$b" "$a"); ca=$(ratio "$c" "$a"); de=$(ratio "$d" "$e")
 ba_cds=$(ratio "$b" "$a_cds"); ca_cds=$(ratio "$c" "$a_cds")
+cpu() { median <<<"${C[$1]}"; }
 
 cat <<REPORT
 
 wpsync scan benchmark  $(date -u +%Y-%m-%dT%H:%MZ)  $(nproc) cores  $(java -version 2>&1 | head -1)
 tree: $TREE  $(get files "$COLD") files, $(get bytes "$COLD") bytes in the manifest; find sees $NFILES files
-median of $RUNS runs (seconds):
-  (a) cold full-hash scan, fresh JVM          $a   (scan alone, JVM start excluded: $a_in)
-  (b) find | xargs sha256sum                   $b   b/a = $ba  (goal >= 3)    $(verdict "$ba" 3 min)
-  (c) find | xargs -P2 -n 500 sha256sum        $c   c/a = $ca  (goal >= 1.5)  $(verdict "$ca" 1.5 min)
-  (d) warm rescan, same process                $d
-  (e) find -printf '%s %T@'                    $e   d/e = $de  (goal <= 2)    $(verdict "$de" 2 max)
-  (a') cold scan, fresh JVM with AppCDS         $a_cds   b/a' = $ba_cds, c/a' = $ca_cds
-runs: a=[${A% }] a'=[${A_CDS% }] b=[${B% }] c=[${C% }] d=$(get warm_runs "$WARM") e=[${E% }]
+median of $RUNS runs, seconds of wall time [and of CPU, user+sys, all processes]:
+  (a) cold full-hash scan, fresh JVM          $a [$(cpu a)]   (scan alone, JVM start excluded: $a_in)
+  (b) find | xargs sha256sum                   $b [$(cpu b)]   b/a = $ba  (goal >= 3)    $(verdict "$ba" 3 min)
+  (c) find | xargs -P2 -n 500 sha256sum        $c [$(cpu c)]   c/a = $ca  (goal >= 1.5)  $(verdict "$ca" 1.5 min)
+  (d) warm rescan, same process                $d [$(get warm_cpu_seconds "$WARM")]
+  (e) find -printf '%s %T@'                    $e [$(cpu e)]   d/e = $de  (goal <= 2)    $(verdict "$de" 2 max)
+  (a') cold scan, fresh JVM with AppCDS        $a_cds [$(cpu a_cds)]   b/a' = $ba_cds, c/a' = $ca_cds
+runs (wall): a=[${W[a]% }] a'=[${W[a_cds]% }] b=[${W[b]% }] c=[${W[c]% }] d=$(get warm_runs "$WARM") e=[${W[e]% }]
 warm rescans read $(get rescan_bytes_read "$WARM") content bytes (cache hits $(get cache_hits "$WARM"), misses $(get cache_misses "$WARM"))
 manifest id $(get id "$COLD")
+load average before/after: $LOAD_BEFORE / $(cut -d' ' -f1-3 /proc/loadavg)  (other work on the machine skews every figure)
 REPORT

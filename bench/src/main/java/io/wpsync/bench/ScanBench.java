@@ -3,6 +3,7 @@ package io.wpsync.bench;
 import io.wpsync.core.manifest.Manifest;
 import io.wpsync.core.scan.ScanStats;
 import io.wpsync.core.scan.Scanner;
+import java.lang.management.ManagementFactory;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -42,6 +43,12 @@ public final class ScanBench {
         System.exit(2);
       }
     }
+  }
+
+  private static double median(List<Double> values) {
+    List<Double> sorted = new ArrayList<>(values);
+    sorted.sort(null);
+    return sorted.get(sorted.size() / 2);
   }
 
   private static Map<String, String> options(String[] args) {
@@ -99,19 +106,23 @@ public final class ScanBench {
       }
       long bytesAfterFirst = scanner.stats().bytesHashed();
       List<Double> times = new ArrayList<>();
+      List<Double> cpu = new ArrayList<>();
+      com.sun.management.OperatingSystemMXBean os =
+          (com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
       for (int i = 0; i < repeat; i++) {
+        long cpuStarted = os.getProcessCpuTime();
         long started = System.nanoTime();
         Manifest again = scanner.scan(dir);
         times.add((System.nanoTime() - started) / 1e9);
+        cpu.add((os.getProcessCpuTime() - cpuStarted) / 1e9);
         if (!again.id().equals(first.id())) {
           throw new IllegalStateException("the tree changed during the benchmark: " + first.id() + " -> " + again.id());
         }
       }
       ScanStats st = scanner.stats();
-      List<Double> sorted = new ArrayList<>(times);
-      sorted.sort(null);
-      System.out.printf(Locale.ROOT, "warm_scan_seconds=%.4f%nwarm_runs=%s%nrescan_bytes_read=%d%ncache_hits=%d%ncache_misses=%d%n",
-          sorted.get(sorted.size() / 2), times, st.bytesHashed() - bytesAfterFirst, st.cacheHits(), st.cacheMisses());
+      System.out.printf(Locale.ROOT,
+          "warm_scan_seconds=%.4f%nwarm_cpu_seconds=%.4f%nwarm_runs=%s%nrescan_bytes_read=%d%ncache_hits=%d%ncache_misses=%d%n",
+          median(times), median(cpu), times, st.bytesHashed() - bytesAfterFirst, st.cacheHits(), st.cacheMisses());
     }
   }
 }
