@@ -147,7 +147,11 @@ class PrometheusScrapeIT {
       if (!prometheus.isAlive()) {
         throw new AssertionError("prometheus exited " + prometheus.exitValue() + ": " + prometheusLog());
       }
-      return get(promUrl + "/-/ready").statusCode() == 200;
+      try {
+        return get(promUrl + "/-/ready").statusCode() == 200;
+      } catch (IOException e) {
+        return false; // not listening yet
+      }
     });
   }
 
