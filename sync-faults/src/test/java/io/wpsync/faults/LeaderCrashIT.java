@@ -66,15 +66,17 @@ class LeaderCrashIT {
 
   /**
    * The leader dies at the commit point: every participant has prepared but the decision is not
-   * written. It is frozen (SIGSTOP) as soon as all but one agent reported PREPARED, so it cannot
-   * commit when the last report lands, then SIGKILLed; the standby must commit.
+   * written. As soon as all but one agent reported PREPARED, the leader's links to the ZooKeeper
+   * servers are cut (it keeps serving its origin store to the agents, so their downloads are not
+   * disturbed), so it cannot commit when the last report lands; then it is SIGKILLed. The standby
+   * takes over once the old session expires, finds every participant prepared and commits.
    */
   @Test
   void leaderKilledWithTheCommitDecisionPending(FaultBed bed) throws Exception {
     String test = "leaderKilledWithTheCommitDecisionPending";
     bed.network().shape(bed.agent(1).host(), 40);
     bed.network().shape(bed.agent(2).host(), 40);
-    bed.network().shape(bed.agent(3).host(), 3); // the last to prepare, by a few seconds
+    bed.network().shape(bed.agent(3).host(), 8); // the last to prepare, ~2.5 s after the others (< session)
     String target = bed.publish(3, 1 << 20);
     Daemon leader = bed.awaitLeader(Duration.ofSeconds(30));
     Daemon standby = other(bed, leader);
@@ -83,23 +85,65 @@ class LeaderCrashIT {
     int n = bed.agents().size();
     Await.until(n - 1 + " agents prepared", Duration.ofSeconds(60), Duration.ofMillis(20),
         () -> count(bed, rollout, AgentReport.State.PREPARED) >= n - 1, () -> bed.view().reports(rollout).toString());
-    leader.process().orElseThrow().freeze();
+    for (int i = 0; i < bed.zk().size(); i++) {
+      bed.network().cutBetween(leader.host(), bed.zk().host(i));
+    }
+    long isolatedAt = System.currentTimeMillis();
     assertThat(bed.view().rollout(rollout).orElseThrow().state())
         .as("the last agent had not prepared, so nothing was decided").isEqualTo(RolloutState.PREPARING);
-    Await.until("the last agent prepared", Duration.ofSeconds(60), Duration.ofMillis(50),
+    Await.until("the last agent prepared", Duration.ofSeconds(60), Duration.ofMillis(20),
         () -> count(bed, rollout, AgentReport.State.PREPARED) == n, () -> bed.view().reports(rollout).toString());
-    assertThat(bed.view().rollout(rollout).orElseThrow().state()).as("the frozen leader decides nothing")
-        .isEqualTo(RolloutState.PREPARING);
+    long allPreparedAt = System.currentTimeMillis();
+    assertThat(bed.view().rollout(rollout).orElseThrow().state())
+        .as("every participant prepared, but the leader cannot write the decision").isEqualTo(RolloutState.PREPARING);
     long killedAt = System.currentTimeMillis();
     leader.kill();
+    System.out.printf("%s: the last PREPARED landed %d ms after the leader lost ZooKeeper%n", test,
+        allPreparedAt - isolatedAt);
 
     RolloutInfo done = bed.awaitDecided(rollout, DECIDE);
-    bed.recovery().since(test, "SIGKILL of the leader (all prepared) -> standby committed", killedAt);
+    bed.recovery().since(test, "SIGKILL of the leader (all prepared, decision pending) -> standby committed", killedAt);
+    bed.recovery().record(test, "leader cut from ZooKeeper (then killed) -> standby committed",
+        done.decidedAt() - isolatedAt);
     assertThat(done.state()).as("reason: %s", done.reason()).isEqualTo(RolloutState.COMMITTED);
-    assertThat(done.epoch()).isGreaterThan(epochBefore);
+    assertThat(done.epoch()).as("decided by the standby under a newer epoch").isGreaterThan(epochBefore);
     assertThat(bed.view().epoch().orElseThrow().leaderId()).isEqualTo(standby.id());
     bed.awaitConverged(Duration.ofSeconds(60));
     bed.recovery().since(test, "SIGKILL of the leader (all prepared) -> every agent switched", killedAt);
+  }
+
+  /**
+   * A hung leader (SIGSTOP: its sockets stay open, it answers nothing, as in a long pause): the
+   * standby takes over when its session expires and commits; downloads that had asked the hung
+   * coordinator (an origin) for pieces wait for their attempt timeout, then finish elsewhere.
+   */
+  @Test
+  void hungLeaderIsReplaced(FaultBed bed) throws Exception {
+    String test = "hungLeaderIsReplaced";
+    for (Daemon a : bed.agents()) {
+      bed.network().shape(a.host(), 16);
+    }
+    String target = bed.publish(3, 1 << 20);
+    Daemon leader = bed.awaitLeader(Duration.ofSeconds(30));
+    Daemon standby = other(bed, leader);
+    String rollout = bed.admin().startRollout(target, 45); // download attempts of 15 s (a third of it)
+    Await.until("an agent preparing " + target, Duration.ofSeconds(30), () ->
+        bed.view().agents().values().stream().anyMatch(a -> a.state().name().equals("PREPARING")));
+    long frozenAt = System.currentTimeMillis();
+    leader.process().orElseThrow().freeze();
+    try {
+      Await.until(standby.id() + " leading", Duration.ofSeconds(30), () ->
+          bed.view().epoch().orElseThrow().leaderId().equals(standby.id()));
+      bed.recovery().since(test, "SIGSTOP of the leader -> standby leads", frozenAt);
+      RolloutInfo done = bed.awaitDecided(rollout, DECIDE);
+      bed.recovery().since(test, "SIGSTOP of the leader -> rollout committed (downloads waited on the hung origin)",
+          frozenAt);
+      assertThat(done.state()).as("reason: %s", done.reason()).isEqualTo(RolloutState.COMMITTED);
+      bed.awaitConverged(Duration.ofSeconds(60));
+      bed.recovery().since(test, "SIGSTOP of the leader -> every agent switched", frozenAt);
+    } finally {
+      leader.kill();
+    }
   }
 
   /**

@@ -29,7 +29,8 @@ import org.slf4j.LoggerFactory;
  * wpsync jar with lean JVM flags. Tests inject faults through {@link #network()}, the daemons'
  * processes and {@link #mountTmpfs}; {@link #restore()} undoes every fault and brings the cluster
  * back to "everyone up, on the committed release, ready" before the next test; {@link #close()}
- * (also run by a JVM shutdown hook) kills every process, unmounts and deletes every namespace.
+ * (also run by a JVM shutdown hook, and by a {@link Reaper} process if the JVM is SIGKILLed) kills
+ * every process, unmounts and deletes every namespace.
  *
  * <pre>
  *   observer 10.77.0.10   relay for the test JVM (never faulted)
@@ -114,6 +115,7 @@ public final class FaultBed implements AutoCloseable {
     Path uploads = Files.createDirectories(dir.resolve("shared/uploads"));
 
     NetnsNetwork network = NetnsNetwork.create();
+    Reaper.start(runId, dir);
     FaultBed bed = null;
     Tunnels tunnels = null;
     ZkEnsemble zk = null;

@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  * {@link #lossy} drops a share of the packets it sends ({@code numgen random mod 100 < N}; this
  * kernel has no netem), {@link #shape} caps its link both ways with {@code tbf} on both veth ends.
  * ARP and the observer's traffic always pass, so a partitioned host can still be probed, as the
- * kubelet probes a pod on its own node.
+ * kubelet probes a pod on its own node. {@link #cutBetween} cuts one pair of hosts only.
  *
  * <p>{@link #close} kills every process left in the namespaces and deletes them; {@link
  * #removeStale} deletes namespaces of earlier runs whose JVM is gone.
@@ -41,6 +41,7 @@ public final class NetnsNetwork implements AutoCloseable {
   private final String bridgeNs;
   private final Map<String, Host> hosts = new LinkedHashMap<>();
   private final TreeSet<String> cut = new TreeSet<>();
+  private final TreeSet<String> cutPairs = new TreeSet<>();
   private final Map<String, Integer> loss = new LinkedHashMap<>();
   private Host observer;
   private boolean closed;
@@ -205,6 +206,12 @@ public final class NetnsNetwork implements AutoCloseable {
     applyFilter();
   }
 
+  /** Cuts the link between {@code a} and {@code b} only: each still reaches every other host. */
+  public synchronized void cutBetween(Host a, Host b) throws IOException {
+    cutPairs.add(a.bridgePort() + " " + b.bridgePort());
+    applyFilter();
+  }
+
   /** Drops {@code percent}% of the packets {@code h} sends (0 removes the loss). */
   public synchronized void lossy(Host h, int percent) throws IOException {
     if (percent < 0 || percent > 100) {
@@ -222,12 +229,14 @@ public final class NetnsNetwork implements AutoCloseable {
   public synchronized void heal(Host h) throws IOException {
     cut.remove(h.bridgePort());
     loss.remove(h.bridgePort());
+    cutPairs.removeIf(p -> java.util.Arrays.asList(p.split(" ")).contains(h.bridgePort()));
     applyFilter();
   }
 
   /** Removes every link fault and rate cap. */
   public synchronized void healAll() throws IOException {
     cut.clear();
+    cutPairs.clear();
     loss.clear();
     applyFilter();
     for (Host h : hosts.values()) {
@@ -249,6 +258,11 @@ public final class NetnsNetwork implements AutoCloseable {
     for (String port : cut) {
       rules.append("    iifname \"").append(port).append("\" drop\n");
       rules.append("    oifname \"").append(port).append("\" drop\n");
+    }
+    for (String pair : cutPairs) {
+      String[] p = pair.split(" ");
+      rules.append("    iifname \"").append(p[0]).append("\" oifname \"").append(p[1]).append("\" drop\n");
+      rules.append("    iifname \"").append(p[1]).append("\" oifname \"").append(p[0]).append("\" drop\n");
     }
     for (Map.Entry<String, Integer> e : loss.entrySet()) {
       rules.append("    iifname \"").append(e.getKey()).append("\" numgen random mod 100 < ")
