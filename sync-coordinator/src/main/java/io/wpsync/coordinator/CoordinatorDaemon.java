@@ -160,7 +160,8 @@ public final class CoordinatorDaemon implements Closeable {
     ProposalStore proposalStore = new ProposalStore(client);
     proposals = closing(new ProposalDriver(proposalStore, cluster, releaseStore, store, driver, metrics, registry,
         config.id(), config.copyWait(), config.rolloutDeadline(), System::currentTimeMillis));
-    ProposalReceiver receiver = new ProposalReceiver(proposalStore, releaseStore, cluster, store, origin.fetcher(),
+    ProposalReceiver receiver = new ProposalReceiver(proposalStore, releaseStore, cluster, store, proposals.manifests(),
+        origin.fetcher(),
         ScanRules.defaults(), config.capturePolicy(), config.id(), System::currentTimeMillis, proposals::passSoon);
 
     LeaderForwarder forwarder = new LeaderForwarder(config.id(), this::httpUrl, this::leaderUrl);

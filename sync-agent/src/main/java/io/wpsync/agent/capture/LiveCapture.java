@@ -123,6 +123,14 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private volatile Tree live;
   private final Map<String, Tree> retired = new LinkedHashMap<>();
   private final Set<String> fresh = new HashSet<>();
+  /** Trees of freshly staged releases, watched ahead of their switch (built on the capture thread). */
+  private final Map<String, Future<Tree>> ahead = new HashMap<>();
+  private final Map<Digest, Manifest> manifestCache = new LinkedHashMap<>(8, 0.75f, true) {
+    @Override
+    protected boolean removeEldestEntry(Map.Entry<Digest, Manifest> eldest) {
+      return size() > 4;
+    }
+  };
 
   private volatile String lastOutcome = "none";
   private volatile String lastDetail;
@@ -302,6 +310,52 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   }
 
   @Override
+  public void staged(String releaseId) {
+    lock.lock();
+    try {
+      if (!fresh.contains(releaseId) || ahead.containsKey(releaseId) || state.get() != State.STARTED) {
+        return;
+      }
+      // watch it now, off the convergence thread, so the switch does not wait for thousands of registrations
+      ahead.put(releaseId, exec.submit(() -> enter(releaseId, true)));
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** The tree for {@code to}: watched ahead if it was, else now. Under the lock. */
+  private Tree treeFor(String to) throws IOException {
+    Future<Tree> f = ahead.remove(to);
+    if (f != null && fresh.contains(to)) {
+      try {
+        return f.get();
+      } catch (ExecutionException e) {
+        LOG.debug("{}: watching ahead failed ({}); watching now", to, e.getCause().toString());
+      } catch (InterruptedException e) {
+        Thread.currentThread().interrupt();
+        throw new java.io.InterruptedIOException("interrupted while switching to " + to);
+      }
+    } else if (f != null) {
+      closeAhead(f);
+    }
+    return enter(to, fresh.contains(to));
+  }
+
+  private static void closeAhead(Future<Tree> f) {
+    try {
+      if (f.isDone() && !f.isCancelled()) {
+        f.get().closeWatcher();
+      } else {
+        f.cancel(false);
+      }
+    } catch (ExecutionException | InterruptedException | java.util.concurrent.CancellationException e) {
+      // nothing was watched
+    }
+  }
+
+  @Override
   public void aroundSwitch(String from, String to, SwitchAction doSwitch) throws IOException {
     Tree old;
     Pending followUp = null;
@@ -315,7 +369,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       if (old != null && old.mayHaveChanged() && state.get() == State.STARTED) {
         followUp = scanAndStore(old, "before switching to " + to);
       }
-      Tree next = enter(to, fresh.contains(to));
+      Tree next = treeFor(to);
       try {
         doSwitch.run();
       } catch (IOException | RuntimeException e) {
@@ -323,7 +377,10 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         throw e;
       }
       live = next;
+      notes.write(to, new CaptureNotes.Note(null, true, false)); // served: WordPress may write it from now on
       fresh.clear();
+      ahead.values().forEach(LiveCapture::closeAhead); // staged for rollouts that did not commit
+      ahead.clear();
       if (old != null) {
         retire(old);
       }
@@ -652,10 +709,15 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         throw new IOException("release " + id + " holds an unsafe path and cannot be repaired: " + e.getMessage(), e);
       }
     }
-    t.watcher = new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), id).start();
+    List<String> dirs = new ArrayList<>();
+    for (ManifestEntry e : release.entries()) {
+      if (e.isDirectory()) {
+        dirs.add(e.path());
+      }
+    }
+    t.watcher = new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), id).start(dirs);
     t.dirty = false;
     t.lastScanMillis = clock.millis();
-    notes.write(id, new CaptureNotes.Note(null, true, false));
     return t;
   }
 
@@ -716,8 +778,18 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private Manifest releaseManifest(String id) throws IOException {
     ReleaseRecord r = layout.record(id).orElseThrow(() -> new NoSuchFileException(layout.releaseDir(id).toString(),
         null, "no release record: not a complete release"));
+    synchronized (manifestCache) {
+      Manifest cached = manifestCache.get(r.manifestId());
+      if (cached != null) {
+        return cached;
+      }
+    }
     try {
-      return ManifestCodec.decode(store.read(r.manifestId()));
+      Manifest m = ManifestCodec.decode(store.read(r.manifestId()));
+      synchronized (manifestCache) {
+        manifestCache.put(m.id(), m);
+      }
+      return m;
     } catch (ManifestFormatException | UnsafePathException e) {
       throw new IOException("manifest " + r.manifestId() + " of release " + id + " is unreadable: " + e.getMessage(), e);
     }
@@ -790,6 +862,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         live.closeWatcher();
       }
       retired.values().forEach(Tree::closeWatcher);
+      ahead.values().forEach(LiveCapture::closeAhead);
     } finally {
       lock.unlock();
     }

@@ -15,6 +15,9 @@ public interface LiveTreeHooks {
   /** Files of the live tree a new release {@code releaseId} may hard-link instead of copying. */
   ReleaseMaterializer.Reuse reuseFor(String releaseId);
 
+  /** {@code releases/<releaseId>} was just materialized (built with {@link #reuseFor}); it may become current. */
+  void staged(String releaseId);
+
   /**
    * Runs {@code doSwitch} (which moves {@code current} from {@code from} to {@code to}) with the
    * capture paused: the tree being left is checked for uncaptured writes just before, the new tree

@@ -125,6 +125,9 @@ public final class LocalReleases implements ReleaseWorkspace {
       LiveTreeHooks hooks = live;
       materializer.materialize(releaseId, manifest,
           hooks == null ? io.wpsync.core.release.ReleaseMaterializer.Reuse.NONE : hooks.reuseFor(releaseId));
+      if (hooks != null) {
+        hooks.staged(releaseId);
+      }
       LOG.info("staged {} ({} files, {} bytes; fetched {} pieces, {} bytes, {} already held) in {} ms",
           releaseId, manifest.fileCount(), manifest.totalBytes(), result.piecesFetched(), result.bytesFetched(),
           result.piecesPresent(), result.duration().toMillis());

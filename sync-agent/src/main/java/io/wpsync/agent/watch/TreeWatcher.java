@@ -90,7 +90,17 @@ public final class TreeWatcher implements Closeable {
   }
 
   /** Registers the tree and starts delivering events; returns once every directory is registered. */
-  public synchronized TreeWatcher start() throws IOException {
+  public TreeWatcher start() throws IOException {
+    return start(null);
+  }
+
+  /**
+   * Like {@link #start()}, but registers the root and {@code knownDirectories} (relative paths,
+   * e.g. the directory entries of the manifest a fresh release was just built from) instead of
+   * walking the tree: no {@code lstat} of every file. Only for a tree known to hold exactly those
+   * directories; directories created later are found through their parent's events as usual.
+   */
+  public synchronized TreeWatcher start(java.util.Collection<String> knownDirectories) throws IOException {
     if (service != null) {
       throw new IllegalStateException("watcher of " + root + " already started");
     }
@@ -104,7 +114,16 @@ public final class TreeWatcher implements Closeable {
       listener.incomplete("", unwatchedReason);
       return this;
     }
-    registerTree(root, "");
+    if (knownDirectories == null) {
+      registerTree(root, "");
+    } else {
+      register(root, "");
+      for (String rel : knownDirectories) {
+        if (rules.descendsInto(rel)) {
+          register(root.resolve(rel), rel);
+        }
+      }
+    }
     thread = new Thread(this::run, "wpsync-watch-" + label);
     thread.setDaemon(true);
     thread.start();

@@ -194,6 +194,7 @@ class LiveCaptureTest {
     Path r1 = live();
 
     Manifest r2 = release("r2", source("2"), capture.reuseFor("r2"));
+    capture.staged("r2"); // watched ahead of the switch
     Files.writeString(r1.resolve("plugins/akismet/late.php"), "<?php // written just before the switch");
     capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
 

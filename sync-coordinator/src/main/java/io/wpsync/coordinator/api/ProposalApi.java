@@ -16,7 +16,6 @@ import io.wpsync.core.cluster.ProposalInfo;
 import io.wpsync.core.cluster.ReleaseInfo;
 import io.wpsync.core.hash.Digest;
 import io.wpsync.core.manifest.Manifest;
-import io.wpsync.core.manifest.ManifestCodec;
 import io.wpsync.core.manifest.ManifestDiff;
 import io.wpsync.core.manifest.ManifestEntry;
 import io.wpsync.core.manifest.ManifestJson;
@@ -185,7 +184,7 @@ public final class ProposalApi {
       throw new ApiException(503, "Service Unavailable", "manifest " + id.shortHex(12)
           + " is not on this coordinator yet (still replicating?); retry shortly or ask another coordinator");
     }
-    return ManifestCodec.decode(store.read(id));
+    return driver.manifests().get(id);
   }
 
   private static String require(ApiRequest req, String name) throws ApiException {

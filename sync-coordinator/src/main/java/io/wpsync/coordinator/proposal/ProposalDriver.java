@@ -23,10 +23,7 @@ import io.wpsync.core.cluster.RolloutInfo;
 import io.wpsync.core.cluster.RolloutState;
 import io.wpsync.core.hash.Digest;
 import io.wpsync.core.manifest.Manifest;
-import io.wpsync.core.manifest.ManifestCodec;
-import io.wpsync.core.manifest.ManifestFormatException;
 import io.wpsync.core.manifest.ManifestMerge;
-import io.wpsync.core.manifest.UnsafePathException;
 import io.wpsync.core.store.ContentStore;
 import io.wpsync.core.zk.ZkPaths;
 import java.io.Closeable;
@@ -87,6 +84,7 @@ public final class ProposalDriver implements Closeable {
   private final ProposalStore proposals;
   private final ClusterStore cluster;
   private final ContentStore store;
+  private final ManifestCache manifests;
   private final RolloutDriver rollouts;
   private final ProposalPublisher publisher;
   private final ProposalMetrics metrics;
@@ -104,6 +102,7 @@ public final class ProposalDriver implements Closeable {
     this.proposals = Objects.requireNonNull(proposals, "proposals");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.store = Objects.requireNonNull(store, "store");
+    this.manifests = new ManifestCache(store, 16);
     this.rollouts = Objects.requireNonNull(rollouts, "rollouts");
     this.publisher = new ProposalPublisher(releases, cluster, store, coordinatorMetrics, selfId, copyWait, clock);
     this.metrics = new ProposalMetrics(registry);
@@ -137,6 +136,11 @@ public final class ProposalDriver implements Closeable {
         pending.set(false);
       }
     }
+  }
+
+  /** Decoded manifests shared with the receiver and the API. */
+  public ManifestCache manifests() {
+    return manifests;
   }
 
   public boolean isLeader() {
@@ -379,7 +383,8 @@ public final class ProposalDriver implements Closeable {
         return;
       }
     }
-    int copies = publisher.prepare(merged);
+    manifests.put(merged);
+    ProposalPublisher.Prepared prepared = publisher.prepare(merged);
     String message = (p.message() == null ? "local change from " + p.agentId() : p.message()) + " [proposal "
         + p.id() + (c.releaseId().equals(p.base()) ? "" : ", rebased onto " + c.releaseId()) + "]";
     String[] release = new String[1];
@@ -391,7 +396,7 @@ public final class ProposalDriver implements Closeable {
       }
       ReleaseInfo ri;
       try {
-        ri = publisher.publish(merged, copies, c.releaseId(), p.agentId(), message, () -> stillCommitted(c));
+        ri = publisher.publish(merged, prepared, c.releaseId(), p.agentId(), message, () -> stillCommitted(c));
       } catch (ProposalPublisher.StaleException e) {
         log.info("proposal {} not published now: {}", p.id(), e.getMessage());
         return Optional.empty();
@@ -448,14 +453,10 @@ public final class ProposalDriver implements Closeable {
       throw new MissingContentException("a release it builds on no longer exists");
     }
     Digest d = Digest.parse(id);
-    if (!store.contains(d)) {
+    if (!manifests.contains(d)) {
       throw new MissingContentException("manifest " + d.shortHex(12) + " is not on this coordinator");
     }
-    try {
-      return ManifestCodec.decode(store.read(d));
-    } catch (ManifestFormatException | UnsafePathException e) {
-      throw new IOException("stored manifest " + d + " is unreadable: " + e.getMessage(), e);
-    }
+    return manifests.get(d);
   }
 
   private <T> T call(Callable<T> c) throws Exception {

@@ -54,9 +54,13 @@ final class ProposalPublisher {
     this.clock = Objects.requireNonNull(clock, "clock");
   }
 
-  /** Stores the manifest and waits until enough stores hold it; returns how many do. */
-  int prepare(Manifest m) throws Exception {
-    Digest id = store.put(ManifestCodec.encode(m));
+  /** A manifest stored and held by enough stores: its size and the number of holders. */
+  record Prepared(long bytes, int copies) {}
+
+  /** Stores the manifest and waits until enough stores hold it. */
+  Prepared prepare(Manifest m) throws Exception {
+    byte[] bytes = ManifestCodec.encode(m);
+    Digest id = store.put(bytes);
     String hex = id.hex();
     releases.addCopy(hex, selfId);
     long end = System.nanoTime() + copyWait.toNanos();
@@ -64,7 +68,7 @@ final class ProposalPublisher {
       List<String> holders = releases.copyHolders(hex);
       int required = Math.min(2, Math.max(1, cluster.coordinators().size()));
       if (holders.size() >= required) {
-        return holders.size();
+        return new Prepared(bytes.length, holders.size());
       }
       if (System.nanoTime() > end) {
         throw new ReplicationTimeoutException(String.format("manifest %s is held by %s only; no second copy within %d s",
@@ -78,15 +82,15 @@ final class ProposalPublisher {
    * Creates the release znode under the lock; {@code guard} runs under it first and returns null to
    * go on, or why not ({@link StaleException} is thrown then).
    */
-  ReleaseInfo publish(Manifest m, int copies, String parent, String author, String message, Supplier<String> guard)
-      throws Exception {
-    long bytes = ManifestCodec.encode(m).length;
+  ReleaseInfo publish(Manifest m, Prepared prepared, String parent, String author, String message,
+      Supplier<String> guard) throws Exception {
+    int copies = prepared.copies();
     ReleaseInfo r = releases.publish(id -> {
       String refused = guard.get();
       if (refused != null) {
         throw new StaleException(refused);
       }
-      return new ReleaseInfo(id, m.id().toString(), bytes, parent, author, message, clock.getAsLong(), m.totalBytes(),
+      return new ReleaseInfo(id, m.id().toString(), prepared.bytes(), parent, author, message, clock.getAsLong(), m.totalBytes(),
           m.fileCount(), copies);
     }, LOCK_TIMEOUT_MILLIS);
     metrics.releasePublished();

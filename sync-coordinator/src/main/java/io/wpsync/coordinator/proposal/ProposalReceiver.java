@@ -51,6 +51,7 @@ public final class ProposalReceiver {
   private final ReleaseStore releases;
   private final ClusterStore cluster;
   private final ContentStore store;
+  private final ManifestCache manifests;
   private final ReleaseFetcher fetcher;
   private final ScanRules rules;
   private final CapturePolicy policy;
@@ -66,12 +67,13 @@ public final class ProposalReceiver {
    * @param onRecorded called after a new proposal is recorded (wakes the proposal driver)
    */
   public ProposalReceiver(ProposalStore proposals, ReleaseStore releases, ClusterStore cluster, ContentStore store,
-      ReleaseFetcher fetcher, ScanRules rules, CapturePolicy policy, String selfId, LongSupplier clock,
+      ManifestCache manifests, ReleaseFetcher fetcher, ScanRules rules, CapturePolicy policy, String selfId, LongSupplier clock,
       Runnable onRecorded) {
     this.proposals = Objects.requireNonNull(proposals, "proposals");
     this.releases = Objects.requireNonNull(releases, "releases");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.store = Objects.requireNonNull(store, "store");
+    this.manifests = Objects.requireNonNull(manifests, "manifests");
     this.fetcher = Objects.requireNonNull(fetcher, "fetcher");
     this.rules = Objects.requireNonNull(rules, "rules");
     this.policy = Objects.requireNonNull(policy, "policy");
@@ -132,6 +134,7 @@ public final class ProposalReceiver {
     }
     fetchContent(agent, m, bytes);
     releases.addCopy(manifestId.hex(), selfId);
+    manifests.put(m);
     ManifestDiff.Summary s = ManifestDiff.between(baseManifest, m).summary();
     long now = clock.getAsLong();
     ProposalState state = policy == CapturePolicy.AUTO ? ProposalState.QUEUED : ProposalState.PENDING;
@@ -217,15 +220,11 @@ public final class ProposalReceiver {
   }
 
   private Manifest manifest(Digest id, String what) throws Exception {
-    if (!store.contains(id)) {
+    if (!manifests.contains(id)) {
       throw new ProposalException(503, "the manifest of " + what + " is not on coordinator " + selfId
           + " yet (still replicating?); retry shortly");
     }
-    try {
-      return ManifestCodec.decode(store.read(id));
-    } catch (ManifestFormatException | UnsafePathException e) {
-      throw new IllegalStateException("stored manifest " + id + " of " + what + " is unreadable: " + e.getMessage(), e);
-    }
+    return manifests.get(id);
   }
 
   private static String clip(String s) {

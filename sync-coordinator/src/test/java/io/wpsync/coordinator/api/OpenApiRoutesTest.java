@@ -71,7 +71,8 @@ class OpenApiRoutesTest {
       Router router = new CoordinatorApi(registry, driver, cluster, new FleetStatus(census, probe, Duration.ofSeconds(1)),
           forwarder, "c1", Optional::empty,
           tmp.resolve("uploads"), TarBundle.Limits.defaults()).register(new Router());
-      new ProposalApi(new ProposalReceiver(new ProposalStore(client), releases, cluster, store, (m, sources) -> { },
+      new ProposalApi(new ProposalReceiver(new ProposalStore(client), releases, cluster, store, proposals.manifests(),
+          (m, sources) -> { },
           ScanRules.defaults(), CapturePolicy.APPROVE, "c1", System::currentTimeMillis, () -> { }), proposals, store,
           releases, forwarder).register(router);
       Map<String, Scope> out = new TreeMap<>();
