@@ -397,6 +397,23 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   }
 
   @Override
+  public Manifest holds(String releaseId) {
+    lock.lock();
+    try {
+      if ((live != null && live.id.equals(releaseId)) || retired.containsKey(releaseId)) {
+        return null; // in use: never recycled
+      }
+      Manifest release = releaseManifest(releaseId);
+      return rules.overlay(release, scanner(release.pieceSize()).scan(layout.releaseDir(releaseId)));
+    } catch (IOException | UnsafePathException e) {
+      LOG.info("{}: not recycled ({})", releaseId, e.toString());
+      return null;
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  @Override
   public Set<String> uncaptured() {
     lock.lock();
     try {

@@ -25,6 +25,12 @@ public interface LiveTreeHooks {
    */
   void aroundSwitch(String from, String to, SwitchAction doSwitch) throws IOException;
 
+  /**
+   * What the (not current, settled) release directory {@code releaseId} really holds, from a rescan,
+   * for recycling it into the next release; null if it cannot be told.
+   */
+  io.wpsync.core.manifest.Manifest holds(String releaseId);
+
   /** Release directories retention must keep: they may hold writes not yet captured. */
   Set<String> uncaptured();
 

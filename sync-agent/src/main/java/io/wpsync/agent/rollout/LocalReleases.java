@@ -64,6 +64,9 @@ public final class LocalReleases implements ReleaseWorkspace {
   private final Sources sources;
   private final Clock clock;
   private volatile LiveTreeHooks live;
+  private volatile io.wpsync.core.release.ReleaseRecycler recycler;
+  /** A release retention would delete, kept to be recycled into the next one (live mode). */
+  private volatile String spare;
 
   public LocalReleases(ContentStore store, ReleaseLayout layout, ReleaseMaterializer materializer,
       ReleaseSwitch releaseSwitch, ReleaseRetention retention, Downloader downloader, Sources sources, Clock clock) {
@@ -82,6 +85,7 @@ public final class LocalReleases implements ReleaseWorkspace {
    * local-change capture so no write is lost (see {@link LiveTreeHooks}).
    */
   public void useLiveTree(LiveTreeHooks hooks) {
+    this.recycler = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), clock);
     this.live = hooks;
   }
 
@@ -123,9 +127,13 @@ public final class LocalReleases implements ReleaseWorkspace {
       Manifest manifest = ManifestCodec.decode(store.read(manifestId));
       progress.totals(manifest.totalBytes(), result.pieceCount());
       LiveTreeHooks hooks = live;
-      materializer.materialize(releaseId, manifest,
-          hooks == null ? io.wpsync.core.release.ReleaseMaterializer.Reuse.NONE : hooks.reuseFor(releaseId));
-      if (hooks != null) {
+      if (hooks == null) {
+        materializer.materialize(releaseId, manifest);
+      } else {
+        var reuse = hooks.reuseFor(releaseId);
+        if (!recycleSpare(hooks, releaseId, manifest, reuse)) {
+          materializer.materialize(releaseId, manifest, reuse);
+        }
         hooks.staged(releaseId);
       }
       LOG.info("staged {} ({} files, {} bytes; fetched {} pieces, {} bytes, {} already held) in {} ms",
@@ -160,6 +168,25 @@ public final class LocalReleases implements ReleaseWorkspace {
       }
       throw new StageException(StageException.Cause.IO, releaseId + ": " + e, e);
     }
+  }
+
+  /**
+   * Live mode: turns the spare release (one retention would have deleted) into {@code releaseId} by
+   * applying only the difference, after rescanning what the spare really holds. False if there is
+   * no usable spare; the release is then built anew.
+   */
+  private boolean recycleSpare(LiveTreeHooks hooks, String releaseId, Manifest manifest,
+      io.wpsync.core.release.ReleaseMaterializer.Reuse reuse) throws IOException {
+    String s = spare;
+    spare = null;
+    if (s == null || s.equals(current()) || !layout.isComplete(s)) {
+      return false;
+    }
+    Manifest holds = hooks.holds(s);
+    if (holds == null) {
+      return false;
+    }
+    return recycler.recycle(s, holds, releaseId, manifest, reuse).isPresent();
   }
 
   /**
@@ -253,6 +280,11 @@ public final class LocalReleases implements ReleaseWorkspace {
     if (hooks != null) {
       pinned = new HashSet<>(pinned);
       pinned.addAll(hooks.uncaptured()); // never delete a directory that may hold uncaptured writes
+      List<String> removable = retention.removable(pinned);
+      spare = removable.isEmpty() ? null : removable.get(0); // recycled into the next release instead
+      if (spare != null) {
+        pinned.add(spare);
+      }
     }
     ReleaseRetention.Result r = retention.cleanup(pinned);
     if (!r.removed().isEmpty()) {

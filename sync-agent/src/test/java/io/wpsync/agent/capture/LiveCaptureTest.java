@@ -229,6 +229,44 @@ class LiveCaptureTest {
     assertThat(Files.readString(live().resolve("plugins/akismet/akismet.php"))).isEqualTo("<?php // akismet");
   }
 
+  @Test
+  void aSettledOldReleaseIsRecycledIntoTheNextOne() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    start(fast());
+    release("r2", source("2"), capture.reuseFor("r2"));
+    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+    assertThat(capture.holds("r1")).as("not settled yet: in use").isNull();
+    await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+    Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/stale.log"), "left behind");
+
+    Manifest holds = capture.holds("r1");
+    Manifest v3 = release3();
+    var rec = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), Clock.systemUTC())
+        .recycle("r1", holds, "r3", v3, capture.reuseFor("r3"));
+
+    assertThat(rec).isPresent();
+    assertThat(layout.releaseIds()).containsExactlyInAnyOrder("r2", "r3");
+    assertThat(Files.readString(layout.releaseDir("r3").resolve("themes/demo/style.css"))).contains("demo 3");
+    assertThat(Files.exists(layout.releaseDir("r3").resolve("plugins/akismet/stale.log"))).isFalse();
+    capture.aroundSwitch("r2", "r3", () -> sw.switchTo("r3"));
+    assertThat(sw.current()).contains("r3");
+  }
+
+  /** Version 3 of the source, published to the store without materializing it. */
+  private Manifest release3() throws Exception {
+    Path src = source("3");
+    Manifest m;
+    try (Scanner s = Scanner.builder().build()) {
+      m = s.scan(src);
+    }
+    for (ManifestEntry e : m.uniqueObjects()) {
+      store.putFile(src.resolve(e.path()), e.digest());
+    }
+    store.put(ManifestCodec.encode(m));
+    return m;
+  }
+
   private static Object inode(Path p) throws IOException {
     return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
   }

@@ -67,32 +67,60 @@ public final class ReleaseRetention {
     }
   }
 
+  /**
+   * What {@link #cleanup} would delete now, newest first (e.g. to recycle one of them into the next
+   * release instead of deleting it and building another from scratch).
+   */
+  public List<String> removable(Set<String> pinned) throws IOException {
+    Objects.requireNonNull(pinned, "pinned");
+    synchronized (releaseSwitch.lock()) {
+      List<String> ids = newestFirst();
+      Set<String> keep = keep(ids, pinned);
+      List<String> out = new ArrayList<>();
+      for (String id : ids) {
+        if (!keep.contains(id)) {
+          out.add(id);
+        }
+      }
+      return out;
+    }
+  }
+
+  private List<String> newestFirst() throws IOException {
+    List<String> ids = layout.releaseIds();
+    Map<String, Instant> created = new HashMap<>();
+    for (String id : ids) {
+      created.put(id, createdAt(id));
+    }
+    ids.sort(Comparator.comparing((String id) -> created.get(id)).reversed().thenComparing(Comparator.reverseOrder()));
+    return ids;
+  }
+
+  private Set<String> keep(List<String> ids, Set<String> pinned) throws IOException {
+    Instant now = clock.instant();
+    Set<String> keep = new LinkedHashSet<>();
+    releaseSwitch.current().ifPresent(keep::add);
+    for (String id : ids) {
+      if (pinned.contains(id)) {
+        keep.add(id);
+      }
+    }
+    keep.addAll(ids.subList(0, Math.min(keepLast, ids.size())));
+    for (String id : ids) {
+      Optional<Instant> left = layout.leftAt(id);
+      if (left.isPresent() && left.get().plus(grace).isAfter(now)) {
+        keep.add(id);
+      }
+    }
+    return keep;
+  }
+
   /** Deletes every release not kept by the rules above; {@code pinned} ids are kept too. */
   public Result cleanup(Set<String> pinned) throws IOException {
     Objects.requireNonNull(pinned, "pinned");
     synchronized (releaseSwitch.lock()) {
-      Optional<String> current = releaseSwitch.current();
-      List<String> ids = layout.releaseIds();
-      Map<String, Instant> created = new HashMap<>();
-      for (String id : ids) {
-        created.put(id, createdAt(id));
-      }
-      ids.sort(Comparator.comparing((String id) -> created.get(id)).reversed().thenComparing(Comparator.reverseOrder()));
-      Instant now = clock.instant();
-      Set<String> keep = new LinkedHashSet<>();
-      current.ifPresent(keep::add);
-      for (String id : ids) {
-        if (pinned.contains(id)) {
-          keep.add(id);
-        }
-      }
-      keep.addAll(ids.subList(0, Math.min(keepLast, ids.size())));
-      for (String id : ids) {
-        Optional<Instant> left = layout.leftAt(id);
-        if (left.isPresent() && left.get().plus(grace).isAfter(now)) {
-          keep.add(id);
-        }
-      }
+      List<String> ids = newestFirst();
+      Set<String> keep = keep(ids, pinned);
       List<String> kept = new ArrayList<>();
       List<String> removed = new ArrayList<>();
       for (String id : ids) {
