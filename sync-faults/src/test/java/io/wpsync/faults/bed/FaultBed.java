@@ -80,7 +80,7 @@ public final class FaultBed implements AutoCloseable {
     this.view = view;
     this.admin = new AdminApi(() -> List.copyOf(coordinators), token);
     this.sampler = new CurrentSampler(this::samplerTargets);
-    this.recovery = new Recovery(dir.getParent().resolve("recovery.tsv"));
+    this.recovery = new Recovery(dir.getParent().resolve("recovery.tsv"), network.runId());
   }
 
   /**
@@ -327,8 +327,7 @@ public final class FaultBed implements AutoCloseable {
 
   /** A host for something besides the cluster (a bad peer), created on first use and kept. */
   public synchronized Host extraHost(String name) throws IOException {
-    return network.hosts().stream().filter(h -> h.name().equals(name)).findFirst()
-        .orElse(null) != null ? network.host(name) : network.addHost(name);
+    return network.hosts().stream().anyMatch(h -> h.name().equals(name)) ? network.host(name) : network.addHost(name);
   }
 
   /** Restarts {@code d} (SIGTERM, then start) with {@code overrides}, and waits until it is healthy. */

@@ -17,9 +17,12 @@ import org.slf4j.LoggerFactory;
 public final class Recovery {
   private static final Logger LOG = LoggerFactory.getLogger(Recovery.class);
   private final Path file;
+  private final String run;
 
-  public Recovery(Path file) {
+  /** Appends to {@code file}; every line names the run {@code run} (e.g. {@code wpf-1234, 3 agents}). */
+  public Recovery(Path file, String run) {
     this.file = file;
+    this.run = run;
   }
 
   /** Records that {@code what} took {@code millis} in {@code test}. */
@@ -27,7 +30,7 @@ public final class Recovery {
     LOG.info("RECOVERY {} {} {} ms", test, what, millis);
     System.out.printf("RECOVERY %s | %s | %d ms%n", test, what, millis);
     try {
-      Files.writeString(file, Instant.now() + "\t" + test + "\t" + what + "\t" + millis + "\n",
+      Files.writeString(file, Instant.now() + "\t" + run + "\t" + test + "\t" + what + "\t" + millis + "\n",
           StandardCharsets.UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
     } catch (IOException e) {
       LOG.warn("cannot append to {}: {}", file, e.getMessage());
