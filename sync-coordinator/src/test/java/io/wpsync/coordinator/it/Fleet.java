@@ -31,11 +31,13 @@ import java.util.concurrent.TimeUnit;
 import org.apache.curator.framework.CuratorFramework;
 
 /**
- * One wpsync network of real daemons for an IT, on a shared ensemble: coordinator daemons and
- * agent daemons (each with its own temp directories, loopback, ephemeral ports), the admin API over
+ * One wpsync network of real daemons for an IT, on a shared ensemble: coordinator daemons (in this
+ * JVM, or in their own to be SIGKILLed: {@link CoordinatorProcess}) and agent daemons (each with its
+ * own temp directories, loopback, ephemeral ports), the admin API over
  * real HTTP, and the test's own ZooKeeper view ({@link #zk}) of the records. Each fleet uses its own
  * network (ZooKeeper namespace), so fleets of one test class never see each other. Closing it
- * stops agents first, then coordinators, then the extras (relays), then the view.
+ * stops agents first, then coordinators, then the extras (coordinator processes, relays), then the
+ * view.
  */
 final class Fleet implements AutoCloseable {
   static final String ADMIN_TOKEN = "it-admin-token-0123456789abcdef";
