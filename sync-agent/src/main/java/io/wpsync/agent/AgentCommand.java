@@ -51,12 +51,12 @@ public final class AgentCommand implements Callable<Integer> {
   Path root;
 
   @Option(names = "--http", defaultValue = "${env:WPSYNC_HTTP:-0.0.0.0:8081}", paramLabel = "HOST:PORT",
-      converter = HostPortConverter.class,
+      converter = FlagConverters.HostPortConverter.class,
       description = "Address of the agent's HTTP API (status, /healthz, /readyz, /metrics, capture) (default: ${DEFAULT-VALUE}; env WPSYNC_HTTP).")
   HostPort http;
 
   @Option(names = "--p2p", defaultValue = "${env:WPSYNC_P2P:-0.0.0.0:7070}", paramLabel = "HOST:PORT",
-      converter = HostPortConverter.class,
+      converter = FlagConverters.HostPortConverter.class,
       description = "Address of the peer transfer server other agents fetch from (default: ${DEFAULT-VALUE}; env WPSYNC_P2P).")
   HostPort p2p;
 
@@ -73,11 +73,11 @@ public final class AgentCommand implements Callable<Integer> {
   Path tokenFile;
 
   @Option(names = "--mode", defaultValue = "${env:WPSYNC_MODE:-read-only}", paramLabel = "read-only|live",
-      converter = ModeConverter.class,
+      converter = FlagConverters.ModeConverter.class,
       description = "read-only serves committed releases as they are; live lets WordPress write into current (plugin and theme installs), captures those changes and proposes them to the coordinator as a new release (default: ${DEFAULT-VALUE}; env WPSYNC_MODE).")
   AgentMode mode;
 
-  @Option(names = "--link", paramLabel = "NAME=PATH", converter = LinkConverter.class,
+  @Option(names = "--link", paramLabel = "NAME=PATH", converter = FlagConverters.LinkConverter.class,
       description = "Linked path: releases/<id>/NAME becomes a symlink to the absolute directory PATH, shared by all releases (repeatable; env WPSYNC_LINK, comma-separated).")
   List<LinkSpec> links = new ArrayList<>();
 
@@ -90,17 +90,17 @@ public final class AgentCommand implements Callable<Integer> {
   int keep;
 
   @Option(names = "--behind-grace", defaultValue = "${env:WPSYNC_BEHIND_GRACE:-30s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "Grace G: how long the agent may lag the committed release (and, with --zk-loss-policy=strict, be without ZooKeeper) before /readyz fails; e.g. 500ms, 30s, 2m (default: ${DEFAULT-VALUE}; env WPSYNC_BEHIND_GRACE).")
   Duration behindGrace;
 
   @Option(names = "--zk-loss-policy", defaultValue = "${env:WPSYNC_ZK_LOSS_POLICY:-serve}", paramLabel = "serve|strict",
-      converter = ZkLossPolicyConverter.class,
+      converter = FlagConverters.ZkLossPolicyConverter.class,
       description = "When ZooKeeper is unreachable: serve keeps serving the last committed release and stays ready; strict turns not-ready after the grace (default: ${DEFAULT-VALUE}; env WPSYNC_ZK_LOSS_POLICY).")
   ZkLossPolicy zkLossPolicy;
 
   @Option(names = "--session-timeout", defaultValue = "${env:WPSYNC_SESSION_TIMEOUT:-10s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "ZooKeeper session timeout: how fast a dead agent is dropped from a rollout (default: ${DEFAULT-VALUE}; env WPSYNC_SESSION_TIMEOUT).")
   Duration sessionTimeout;
 
@@ -113,22 +113,22 @@ public final class AgentCommand implements Callable<Integer> {
   String coordinator;
 
   @Option(names = "--capture-quiet", defaultValue = "${env:WPSYNC_CAPTURE_QUIET:-300ms}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "Live mode: a change is captured once the tree has been quiet this long, so an unzip in progress is never captured half-way (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_QUIET).")
   Duration captureQuiet;
 
   @Option(names = "--capture-max-wait", defaultValue = "${env:WPSYNC_CAPTURE_MAX_WAIT:-10s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "Live mode: ...but no later than this after the first change of a burst (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_MAX_WAIT).")
   Duration captureMaxWait;
 
   @Option(names = "--capture-min-interval", defaultValue = "${env:WPSYNC_CAPTURE_MIN_INTERVAL:-1s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "Live mode: rate limit, two captures start at least this far apart (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_MIN_INTERVAL).")
   Duration captureMinInterval;
 
   @Option(names = "--capture-rescan", defaultValue = "${env:WPSYNC_CAPTURE_RESCAN:-60s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "Live mode: full rescan of the live tree this often, a safety net behind the file watcher (every 5 s while the inotify watch limit leaves directories unwatched) (default: ${DEFAULT-VALUE}; env WPSYNC_CAPTURE_RESCAN).")
   Duration captureRescan;
 
@@ -224,60 +224,5 @@ public final class AgentCommand implements Callable<Integer> {
   /** Runs the command standalone: {@code java -cp ... io.wpsync.agent.AgentCommand --help}. */
   public static void main(String[] args) {
     System.exit(new CommandLine(new AgentCommand()).execute(args));
-  }
-
-  static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
-    @Override
-    public HostPort convert(String value) {
-      try {
-        return HostPort.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  static final class LinkConverter implements CommandLine.ITypeConverter<LinkSpec> {
-    @Override
-    public LinkSpec convert(String value) {
-      try {
-        return LinkSpec.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return DurationText.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  static final class ModeConverter implements CommandLine.ITypeConverter<AgentMode> {
-    @Override
-    public AgentMode convert(String value) {
-      try {
-        return AgentMode.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  static final class ZkLossPolicyConverter implements CommandLine.ITypeConverter<ZkLossPolicy> {
-    @Override
-    public ZkLossPolicy convert(String value) {
-      try {
-        return ZkLossPolicy.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
   }
 }

@@ -1,6 +1,6 @@
 package io.wpsync.coordinator;
 
-import io.wpsync.agent.DurationText;
+import io.wpsync.agent.FlagConverters;
 import io.wpsync.agent.HostPort;
 import java.net.InetAddress;
 import java.nio.file.Path;
@@ -49,12 +49,12 @@ public final class CoordinatorCommand implements Callable<Integer> {
   Path data;
 
   @Option(names = "--http", defaultValue = "${env:WPSYNC_HTTP:-0.0.0.0:8080}", paramLabel = "HOST:PORT",
-      converter = HostPortConverter.class,
+      converter = FlagConverters.HostPortConverter.class,
       description = "Address of the admin REST API and of /healthz, /readyz, /metrics (default: ${DEFAULT-VALUE}; env WPSYNC_HTTP).")
   HostPort http;
 
   @Option(names = "--p2p", defaultValue = "${env:WPSYNC_P2P:-0.0.0.0:7071}", paramLabel = "HOST:PORT",
-      converter = HostPortConverter.class,
+      converter = FlagConverters.HostPortConverter.class,
       description = "Address of the origin's peer transfer server, which agents and standby coordinators fetch releases from (default: ${DEFAULT-VALUE}; env WPSYNC_P2P).")
   HostPort p2p;
 
@@ -79,17 +79,17 @@ public final class CoordinatorCommand implements Callable<Integer> {
   Path secretFile;
 
   @Option(names = "--session-timeout", defaultValue = "${env:WPSYNC_SESSION_TIMEOUT:-10s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "ZooKeeper session timeout: how fast a dead leader is replaced (2s..60s; default: ${DEFAULT-VALUE}; env WPSYNC_SESSION_TIMEOUT).")
   Duration sessionTimeout;
 
   @Option(names = "--rollout-deadline", defaultValue = "${env:WPSYNC_ROLLOUT_DEADLINE:-5m}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "Default time agents have to prepare a rollout before it aborts; a rollout request may set its own (default: ${DEFAULT-VALUE}; env WPSYNC_ROLLOUT_DEADLINE).")
   Duration rolloutDeadline;
 
   @Option(names = "--copy-wait", defaultValue = "${env:WPSYNC_COPY_WAIT:-60s}", paramLabel = "DURATION",
-      converter = DurationConverter.class,
+      converter = FlagConverters.DurationConverter.class,
       description = "How long a release upload waits for a second coordinator to hold a copy before it fails; a lone coordinator publishes with one copy at once (default: ${DEFAULT-VALUE}; env WPSYNC_COPY_WAIT).")
   Duration copyWait;
 
@@ -159,28 +159,6 @@ public final class CoordinatorCommand implements Callable<Integer> {
     return 0;
   }
 
-  static final class HostPortConverter implements CommandLine.ITypeConverter<HostPort> {
-    @Override
-    public HostPort convert(String value) {
-      try {
-        return HostPort.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
-  static final class DurationConverter implements CommandLine.ITypeConverter<Duration> {
-    @Override
-    public Duration convert(String value) {
-      try {
-        return DurationText.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
-    }
-  }
-
   /** Sizes such as {@code 1048576}, {@code 512k}, {@code 512m}, {@code 2g} (powers of 1024). */
   static final class SizeConverter implements CommandLine.ITypeConverter<Long> {
     @Override
@@ -211,11 +189,7 @@ public final class CoordinatorCommand implements Callable<Integer> {
   static final class CapturePolicyConverter implements CommandLine.ITypeConverter<CapturePolicy> {
     @Override
     public CapturePolicy convert(String value) {
-      try {
-        return CapturePolicy.parse(value);
-      } catch (IllegalArgumentException e) {
-        throw new CommandLine.TypeConversionException(e.getMessage());
-      }
+      return FlagConverters.parse(CapturePolicy::parse, value);
     }
   }
 }
