@@ -56,6 +56,7 @@ public final class Scanner implements AutoCloseable {
   private final Executor executor;
   private final ExecutorService ownedPool;
   private final int maxAttempts;
+  private volatile Previous previous;
 
   private final LongAdder scans = new LongAdder();
   private final LongAdder hashed = new LongAdder();
@@ -113,7 +114,7 @@ public final class Scanner implements AutoCloseable {
     List<ManifestEntry> entries = walk.entries;
     hashAll(walk.pending, entries);
     long hashedAt = System.nanoTime();
-    Manifest m = Manifest.of(pieceSize, entries);
+    Manifest m = validated(base, entries);
     if (log.isDebugEnabled()) {
       log.debug("scanned {}: {} entries walked in {} ms ({} cached), {} files hashed in {} ms, validated in {} ms",
           base, entries.size(), (walked - started) / 1_000_000, walk.hits, walk.pending.size(),
@@ -122,6 +123,24 @@ public final class Scanner implements AutoCloseable {
     scans.increment();
     return m;
   }
+
+  /**
+   * The manifest of {@code entries}: the previous scan's, already validated, when the tree under
+   * the same root came out identical (the common rescan), else a new {@link Manifest#of}.
+   */
+  private Manifest validated(Path base, List<ManifestEntry> entries) throws UnsafePathException {
+    entries.sort(Comparator.comparing(ManifestEntry::path, Manifest.PATH_ORDER)); // near-linear: walk order
+    Previous prev = previous;
+    if (prev != null && prev.base().equals(base) && prev.manifest().entries().equals(entries)) {
+      return prev.manifest();
+    }
+    Manifest m = Manifest.of(pieceSize, entries);
+    previous = new Previous(base, m);
+    return m;
+  }
+
+  /** The last manifest built, and the root it describes. */
+  private record Previous(Path base, Manifest manifest) { }
 
   /**
    * Hashes the pending files in parallel, largest first, and puts each entry in its slot; then

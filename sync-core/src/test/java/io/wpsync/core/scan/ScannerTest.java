@@ -225,6 +225,22 @@ class ScannerTest {
   }
 
   @Test
+  void anUnchangedRescanReturnsTheSameManifestAndAChangeANewOne() throws Exception {
+    write("plugins/a.php", "a");
+    Scanner scanner = scanner(trustingCache());
+    Manifest first = scanner.scan(root);
+    assertThat(scanner.scan(root)).isSameAs(first);
+
+    write("plugins/b.php", "b");
+    Manifest second = scanner.scan(root);
+    assertThat(second).isNotSameAs(first);
+    assertThat(paths(second)).containsExactly("plugins", "plugins/a.php", "plugins/b.php");
+    Manifest ofPlugins = scanner.scan(root.resolve("plugins")); // another root: paths are relative to it
+    assertThat(paths(ofPlugins)).containsExactly("a.php", "b.php");
+    assertThat(scanner.scan(root)).isNotSameAs(second).isEqualTo(second);
+  }
+
+  @Test
   void filesChangedWithinTheRacyWindowAreHashedAgain() throws Exception {
     write("plugins/a.php", "a");
     Scanner scanner = scanner(Scanner.builder().cache(new ScanCache(1000, Duration.ofHours(1), Clock.systemUTC())));
