@@ -123,7 +123,11 @@ public final class CaptureBench {
         await(a.id() + " on " + r1.id(), () -> r1.id().equals(current(a)));
       }
       log("base release on all %d agents (live copies) in %.1f s", n, secs(t2));
-      Thread.sleep(3_000); // the first rescan of each live tree
+      long t3 = System.nanoTime();
+      for (AgentDaemon a : agents) { // the first rescan of each live tree fills its scan cache
+        await(a.id() + "'s first rescan", () -> a.capture().orElseThrow().status().captures() >= 1);
+      }
+      log("first rescan of every live tree (scan caches filled) in %.1f s", secs(t3));
     }
 
     @Override

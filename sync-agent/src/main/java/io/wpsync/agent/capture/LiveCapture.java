@@ -378,6 +378,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       }
       live = next;
       notes.write(to, new CaptureNotes.Note(null, true, false)); // served: WordPress may write it from now on
+      if (cache.size() == 0) {
+        next.debouncer.signal(); // the first live tree here: a rescan now fills the scan cache, off the critical path
+      }
       fresh.clear();
       ahead.values().forEach(LiveCapture::closeAhead); // staged for rollouts that did not commit
       ahead.clear();

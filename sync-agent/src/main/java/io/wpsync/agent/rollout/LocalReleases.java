@@ -67,6 +67,9 @@ public final class LocalReleases implements ReleaseWorkspace {
   private volatile io.wpsync.core.release.ReleaseRecycler recycler;
   /** A release retention would delete, kept to be recycled into the next one (live mode). */
   private volatile String spare;
+  private long lastGcMillis;
+  /** Live mode: store GC runs at most this often. */
+  static final long LIVE_GC_INTERVAL_MS = 60_000;
 
   public LocalReleases(ContentStore store, ReleaseLayout layout, ReleaseMaterializer materializer,
       ReleaseSwitch releaseSwitch, ReleaseRetention retention, Downloader downloader, Sources sources, Clock clock) {
@@ -289,6 +292,16 @@ public final class LocalReleases implements ReleaseWorkspace {
     ReleaseRetention.Result r = retention.cleanup(pinned);
     if (!r.removed().isEmpty()) {
       LOG.info("retention removed releases {}; kept {}", r.removed(), r.kept());
+    }
+    if (hooks != null) {
+      // live mode switches often (every captured change): decoding every retained release's manifest
+      // after each switch would cost seconds of CPU with 20,000-file trees; objects of deleted or
+      // recycled releases are collected at most once a minute instead
+      long now = clock.millis();
+      if (now - lastGcMillis < LIVE_GC_INTERVAL_MS) {
+        return;
+      }
+      lastGcMillis = now;
     }
     Set<Digest> keep = new HashSet<>();
     for (String id : layout.releaseIds()) {
