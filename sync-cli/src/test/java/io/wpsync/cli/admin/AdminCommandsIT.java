@@ -203,6 +203,19 @@ class AdminCommandsIT {
   @Test
   @Order(4)
   void agentsListsAddressReleasesReadinessAndLastSeen() throws Exception {
+    // the coordinator answers from a per-agent probe cache (at most 1 s old): wait for a fresh view
+    await().atMost(Duration.ofSeconds(10)).pollInterval(Duration.ofMillis(250)).until(() -> {
+      Run r = wpsync(READ, "agents", "-o", "json");
+      if (r.exit() != 0) {
+        return false;
+      }
+      for (JsonNode a : r.json().path("agents")) {
+        if (!a.path("ready").asBoolean()) {
+          return false;
+        }
+      }
+      return true;
+    });
     Run json = wpsync(READ, "agents", "-o", "json");
     assertThat(json.exit()).as(json.err()).isZero();
     JsonNode list = json.json().path("agents");
