@@ -4,7 +4,7 @@
 #   (a) cold full-hash scan: a fresh JVM (`java -jar`, startup included), empty scan cache
 #   (b) find T -type f -print0 | xargs -0 sha256sum                  (one hashing process)
 #   (c) find T -type f -print0 | xargs -0 -P2 -n 500 sha256sum       (two hashing processes)
-#   (d) warm rescan of the unchanged tree inside one process (cache filled by a first scan; 5
+#   (d) warm rescan of the unchanged tree inside one process (cache filled by a first scan; 20
 #       untimed rescans first, so the JIT is warm as in a long-running agent)
 #   (e) find T -printf '%s %T@\n'                                    (a bare attribute walk)
 #   (a') as (a), with an AppCDS archive of the classes a scan loads (made once by a training scan of
@@ -87,7 +87,7 @@ for ((r = 1; r <= RUNS; r++)); do
   measure e find "$TREE" -printf '%s %T@\n'
 done
 log "warm rescans ($RUNS, one process)"
-WARM=$("${JAVA[@]}" warm "$TREE" --repeat "$RUNS")
+WARM=$("${JAVA[@]}" warm "$TREE" --warmup 20 --repeat "$RUNS")
 
 a=$(median <<<"${W[a]}"); a_in=$(median <<<"$A_IN"); a_cds=$(median <<<"${W[a_cds]}")
 b=$(median <<<"${W[b]}"); c=$(median <<<"${W[c]}"); e=$(median <<<"${W[e]}")
