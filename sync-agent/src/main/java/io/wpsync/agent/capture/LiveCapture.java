@@ -325,22 +325,37 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     }
   }
 
-  /** The tree for {@code to}: watched ahead if it was, else now. Under the lock. */
-  private Tree treeFor(String to) throws IOException {
-    Future<Tree> f = ahead.remove(to);
-    if (f != null && fresh.contains(to)) {
-      try {
-        return f.get();
-      } catch (ExecutionException e) {
-        LOG.debug("{}: watching ahead failed ({}); watching now", to, e.getCause().toString());
-      } catch (InterruptedException e) {
-        Thread.currentThread().interrupt();
-        throw new java.io.InterruptedIOException("interrupted while switching to " + to);
-      }
-    } else if (f != null) {
-      closeAhead(f);
+  /**
+   * The tree for {@code to} if it was watched ahead, else null. Called WITHOUT the lock: the task
+   * runs on the capture thread, which may itself be waiting for the lock (a settle, a capture); a
+   * task that has not started yet is cancelled instead of waited for.
+   */
+  private Tree takeAhead(String to) throws IOException {
+    Future<Tree> f;
+    boolean usable;
+    lock.lock();
+    try {
+      f = ahead.remove(to);
+      usable = fresh.contains(to);
+    } finally {
+      lock.unlock();
     }
-    return enter(to, fresh.contains(to));
+    if (f == null) {
+      return null;
+    }
+    if (!usable || f.cancel(false)) {
+      closeAhead(f);
+      return null; // not started yet (the capture thread is busy): watch it now instead
+    }
+    try {
+      return f.get(); // running or done: it needs no lock
+    } catch (ExecutionException | java.util.concurrent.CancellationException e) {
+      LOG.debug("{}: watching ahead failed ({}); watching now", to, e.toString());
+      return null;
+    } catch (InterruptedException e) {
+      Thread.currentThread().interrupt();
+      throw new java.io.InterruptedIOException("interrupted while switching to " + to);
+    }
   }
 
   private static void closeAhead(Future<Tree> f) {
@@ -359,17 +374,25 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   public void aroundSwitch(String from, String to, SwitchAction doSwitch) throws IOException {
     Tree old;
     Pending followUp = null;
+    Tree watchedAhead = takeAhead(to);
     lock.lock();
     try {
       old = live;
       if (old != null && old.id.equals(to)) {
+        if (watchedAhead != null) {
+          watchedAhead.closeWatcher();
+        }
         doSwitch.run();
         return;
       }
       if (old != null && old.mayHaveChanged() && state.get() == State.STARTED) {
         followUp = scanAndStore(old, "before switching to " + to);
       }
-      Tree next = treeFor(to);
+      boolean useAhead = watchedAhead != null && fresh.contains(to);
+      if (watchedAhead != null && !useAhead) {
+        watchedAhead.closeWatcher();
+      }
+      Tree next = useAhead ? watchedAhead : enter(to, fresh.contains(to));
       try {
         doSwitch.run();
       } catch (IOException | RuntimeException e) {

@@ -253,6 +253,26 @@ class LiveCaptureTest {
     assertThat(sw.current()).contains("r3");
   }
 
+  @Test
+  void switchesRacingSettlesAndCapturesNeverDeadlock() throws Exception {
+    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r0");
+    capture = new LiveCapture("agent-1", layout, store, CaptureRules.of(List.of(), List.of("uploads")), fast(),
+        recorder, tmp.resolve("data/capture"), Duration.ofMillis(1), new SimpleMeterRegistry(), Clock.systemUTC());
+    capture.start("r0");
+    org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
+      for (int i = 1; i <= 30; i++) {
+        String id = "r" + i;
+        release(id, source(Integer.toString(i)), capture.reuseFor(id));
+        capture.staged(id); // watched ahead on the capture thread, which is busy settling left trees
+        Files.writeString(live().resolve("plugins/akismet/w" + i + ".php"), "<?php // " + i);
+        capture.aroundSwitch("r" + (i - 1), id, () -> sw.switchTo(id));
+      }
+    });
+    assertThat(sw.current()).contains("r30");
+    await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+  }
+
   /** Version 3 of the source, published to the store without materializing it. */
   private Manifest release3() throws Exception {
     Path src = source("3");
