@@ -73,6 +73,9 @@ public final class CoordinatorDaemon implements Closeable {
   private static final int PROBE_CONCURRENCY = 8;
   private static final Duration PROBE_WAIT = Duration.ofMillis(1500);
 
+  /** A proposal's objects come from one agent on the LAN: no progress for this long means retry. */
+  private static final Duration PROPOSAL_FETCH_STALL = Duration.ofSeconds(5);
+
   private enum State { LATENT, STARTED, CLOSED }
 
   private final AtomicReference<State> state = new AtomicReference<>(State.LATENT);
@@ -161,7 +164,8 @@ public final class CoordinatorDaemon implements Closeable {
     proposals = closing(new ProposalDriver(proposalStore, cluster, releaseStore, store, driver, metrics, registry,
         config.id(), config.copyWait(), config.rolloutDeadline(), System::currentTimeMillis));
     ProposalReceiver receiver = new ProposalReceiver(proposalStore, releaseStore, cluster, store, proposals.manifests(),
-        origin.fetcher(),
+        origin.fetcher(io.wpsync.agent.fetch.FetchConfig.defaults().withTimeout(Duration.ofMinutes(10))
+            .withStallTimeout(PROPOSAL_FETCH_STALL)),
         ScanRules.defaults(), config.capturePolicy(), config.id(), System::currentTimeMillis, proposals::passSoon);
 
     LeaderForwarder forwarder = new LeaderForwarder(config.id(), this::httpUrl, this::leaderUrl);

@@ -31,11 +31,20 @@ public final class Origin implements Closeable {
   private final PeerServer server;
   private final PeerClient client;
   private final ReleaseFetcher fetcher;
+  private final ContentStore store;
+  private final LocalAvailability availability;
+  private final String nodeId;
+  private final MeterRegistry registry;
 
-  private Origin(PeerServer server, PeerClient client, ReleaseFetcher fetcher) {
+  private Origin(PeerServer server, PeerClient client, ReleaseFetcher fetcher, ContentStore store,
+      LocalAvailability availability, String nodeId, MeterRegistry registry) {
     this.server = server;
     this.client = client;
     this.fetcher = fetcher;
+    this.store = store;
+    this.availability = availability;
+    this.nodeId = nodeId;
+    this.registry = registry;
   }
 
   /** Binds the peer server on {@code host:port} (0 for an ephemeral port). */
@@ -52,7 +61,8 @@ public final class Origin implements Closeable {
     }
     SwarmFetcher swarm = new SwarmFetcher(store, client, availability, auth.nodeId(),
         FetchConfig.defaults().withTimeout(fetchTimeout), registry);
-    return new Origin(server, client, (manifestId, sources) -> swarm.fetch(manifestId, sources, FetchListener.NONE));
+    return new Origin(server, client, (manifestId, sources) -> swarm.fetch(manifestId, sources, FetchListener.NONE),
+        store, availability, auth.nodeId(), registry);
   }
 
   /** The bound port. */
@@ -63,6 +73,16 @@ public final class Origin implements Closeable {
   /** Fetches a release from other origins into this store (used by the replicator). */
   public ReleaseFetcher fetcher() {
     return fetcher;
+  }
+
+  /**
+   * A fetcher with other settings over the same connections and store, e.g. a short stall timeout
+   * for a local-change proposal's few objects from the one agent that has them (that agent retries
+   * at once, so failing fast beats waiting a minute).
+   */
+  public ReleaseFetcher fetcher(FetchConfig config) {
+    SwarmFetcher swarm = new SwarmFetcher(store, client, availability, nodeId, config, registry);
+    return (manifestId, sources) -> swarm.fetch(manifestId, sources, FetchListener.NONE);
   }
 
   @Override
