@@ -68,8 +68,11 @@ public final class LocalReleases implements ReleaseWorkspace {
   /** A release retention would delete, kept to be recycled into the next one (live mode). */
   private volatile String spare;
   private long lastGcMillis;
-  /** Live mode: store GC runs at most this often. */
-  static final long LIVE_GC_INTERVAL_MS = 60_000;
+  /**
+   * Live mode: store GC runs at most this often (it decodes the manifest of every retained release;
+   * with a release per captured change and 20,000-entry trees that is seconds of CPU each time).
+   */
+  static final long LIVE_GC_INTERVAL_MS = 10 * 60_000;
 
   public LocalReleases(ContentStore store, ReleaseLayout layout, ReleaseMaterializer materializer,
       ReleaseSwitch releaseSwitch, ReleaseRetention retention, Downloader downloader, Sources sources, Clock clock) {
@@ -296,7 +299,7 @@ public final class LocalReleases implements ReleaseWorkspace {
     if (hooks != null) {
       // live mode switches often (every captured change): decoding every retained release's manifest
       // after each switch would cost seconds of CPU with 20,000-file trees; objects of deleted or
-      // recycled releases are collected at most once a minute instead
+      // recycled releases are collected at most every ten minutes instead
       long now = clock.millis();
       if (now - lastGcMillis < LIVE_GC_INTERVAL_MS) {
         return;
