@@ -33,6 +33,7 @@ import io.wpsync.core.release.ReleaseOptions;
 import io.wpsync.core.release.ReleaseRetention;
 import io.wpsync.core.release.ReleaseSwitch;
 import io.wpsync.core.store.FileContentStore;
+import io.wpsync.core.store.ManifestCache;
 import io.wpsync.core.wire.ClusterSecret;
 import io.wpsync.core.zk.ZkPaths;
 import java.io.Closeable;
@@ -140,7 +141,8 @@ public final class AgentDaemon implements Closeable {
     }
 
     PeerAuth auth = new PeerAuth(config.network(), config.id(), secret);
-    LocalAvailability availability = new LocalAvailability(store);
+    ManifestCache manifests = ManifestCache.over(store);
+    LocalAvailability availability = new LocalAvailability(manifests);
     peerServer = closing(PeerServer.start(
         PeerServerConfig.defaults(config.p2p().host(), config.p2p().port(), auth), store, availability, registry));
     PeerClient peerClient = closing(new PeerClient(PeerClientConfig.defaults(auth), registry));
@@ -173,7 +175,7 @@ public final class AgentDaemon implements Closeable {
     if (!directory.awaitInitialized(5, java.util.concurrent.TimeUnit.SECONDS)) {
       LOG.warn("peer directory not loaded from ZooKeeper within 5 s; downloads retry until it is");
     }
-    LocalReleases releases = new LocalReleases(store, layout, materializer, releaseSwitch, retention,
+    LocalReleases releases = new LocalReleases(manifests, layout, materializer, releaseSwitch, retention,
         (manifestId, peers, timeout, listener) -> new SwarmFetcher(store, peerClient, availability, config.id(),
             FetchConfig.defaults().withZone(config.zone()).withTimeout(timeout).withStallTimeout(STALL_TIMEOUT), registry)
             .fetch(manifestId, peers, listener),
@@ -182,7 +184,7 @@ public final class AgentDaemon implements Closeable {
 
     String current = releaseSwitch.current().orElse(null);
     if (config.mode() == AgentMode.LIVE) {
-      capture = closing(liveCapture(layout, store, directory, links));
+      capture = closing(liveCapture(layout, manifests, directory, links));
       releases.useLiveTree(capture);
       capture.start(current);
     }
@@ -202,7 +204,7 @@ public final class AgentDaemon implements Closeable {
   }
 
   /** The local-change capture of a live agent, proposing to the coordinators found in ZooKeeper. */
-  private LiveCapture liveCapture(ReleaseLayout layout, FileContentStore store, PeerDirectory directory,
+  private LiveCapture liveCapture(ReleaseLayout layout, ManifestCache manifests, PeerDirectory directory,
       Map<String, Path> links) throws IOException {
     CaptureSettings s = config.capture();
     String token = null;
@@ -216,7 +218,7 @@ public final class AgentDaemon implements Closeable {
         ? () -> java.util.List.of(s.coordinatorUrl())
         : () -> directory.coordinators().stream().map(io.wpsync.core.cluster.CoordinatorInfo::httpUrl)
             .filter(java.util.Objects::nonNull).toList();
-    return new LiveCapture(config.id(), layout, store, CaptureRules.of(s.excludes(), links.keySet()), s,
+    return new LiveCapture(config.id(), layout, manifests, CaptureRules.of(s.excludes(), links.keySet()), s,
         new ProposalClient(urls, token), config.dataDir().resolve("capture"), config.previousGrace(), registry, clock);
   }
 

@@ -11,7 +11,6 @@ import io.wpsync.core.manifest.Manifest;
 import io.wpsync.core.manifest.ManifestCodec;
 import io.wpsync.core.manifest.ManifestDiff;
 import io.wpsync.core.manifest.ManifestEntry;
-import io.wpsync.core.manifest.ManifestFormatException;
 import io.wpsync.core.manifest.UnsafePathException;
 import io.wpsync.core.release.ReleaseLayout;
 import io.wpsync.core.release.ReleaseMaterializer;
@@ -20,6 +19,8 @@ import io.wpsync.core.scan.FileChangedDuringScanException;
 import io.wpsync.core.scan.ScanCache;
 import io.wpsync.core.scan.Scanner;
 import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.CorruptManifestException;
+import io.wpsync.core.store.ManifestCache;
 import io.wpsync.core.store.DigestMismatchException;
 import io.wpsync.core.store.Durable;
 import java.io.Closeable;
@@ -106,6 +107,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private final String agentId;
   private final ReleaseLayout layout;
   private final ContentStore store;
+  private final ManifestCache manifests;
   private final CaptureRules rules;
   private final CaptureSettings settings;
   private final Proposer proposer;
@@ -125,12 +127,6 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private final Set<String> fresh = new HashSet<>();
   /** Trees of freshly staged releases, watched ahead of their switch (built on the capture thread). */
   private final Map<String, Future<Tree>> ahead = new HashMap<>();
-  private final Map<Digest, Manifest> manifestCache = new LinkedHashMap<>(8, 0.75f, true) {
-    @Override
-    protected boolean removeEldestEntry(Map.Entry<Digest, Manifest> eldest) {
-      return size() > 4;
-    }
-  };
 
   private volatile String lastOutcome = "none";
   private volatile String lastDetail;
@@ -212,12 +208,13 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
    * @param notesDir where per-release capture notes are kept ({@code <data>/capture})
    * @param retiredWatch how long a tree stays watched after it stopped being current
    */
-  public LiveCapture(String agentId, ReleaseLayout layout, ContentStore store, CaptureRules rules,
+  public LiveCapture(String agentId, ReleaseLayout layout, ManifestCache manifests, CaptureRules rules,
       CaptureSettings settings, Proposer proposer, Path notesDir, Duration retiredWatch, MeterRegistry registry,
       Clock clock) {
     this.agentId = Objects.requireNonNull(agentId, "agentId");
     this.layout = Objects.requireNonNull(layout, "layout");
-    this.store = Objects.requireNonNull(store, "store");
+    this.manifests = Objects.requireNonNull(manifests, "manifests");
+    this.store = manifests.store();
     this.rules = Objects.requireNonNull(rules, "rules");
     this.settings = Objects.requireNonNull(settings, "settings");
     this.proposer = Objects.requireNonNull(proposer, "proposer");
@@ -721,8 +718,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     String captured = notes.read(id).captured();
     if (captured != null) {
       try {
-        expected = ManifestCodec.decode(store.read(Digest.parse(captured)));
-      } catch (IOException | ManifestFormatException | UnsafePathException | IllegalArgumentException e) {
+        expected = manifests.get(Digest.parse(captured));
+      } catch (IOException | IllegalArgumentException e) {
         LOG.warn("{}: last captured manifest {} unreadable ({}); comparing with the release instead", id, captured,
             e.getMessage());
       }
@@ -821,20 +818,10 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private Manifest releaseManifest(String id) throws IOException {
     ReleaseRecord r = layout.record(id).orElseThrow(() -> new NoSuchFileException(layout.releaseDir(id).toString(),
         null, "no release record: not a complete release"));
-    synchronized (manifestCache) {
-      Manifest cached = manifestCache.get(r.manifestId());
-      if (cached != null) {
-        return cached;
-      }
-    }
     try {
-      Manifest m = ManifestCodec.decode(store.read(r.manifestId()));
-      synchronized (manifestCache) {
-        manifestCache.put(m.id(), m);
-      }
-      return m;
-    } catch (ManifestFormatException | UnsafePathException e) {
-      throw new IOException("manifest " + r.manifestId() + " of release " + id + " is unreadable: " + e.getMessage(), e);
+      return manifests.get(r.manifestId());
+    } catch (CorruptManifestException e) {
+      throw new IOException("release " + id + ": " + e.getMessage(), e);
     }
   }
 

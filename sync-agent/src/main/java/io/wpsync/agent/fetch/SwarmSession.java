@@ -6,9 +6,6 @@ import io.wpsync.agent.peer.client.PeerException;
 import io.wpsync.agent.peer.client.PeerListener;
 import io.wpsync.core.hash.Digest;
 import io.wpsync.core.manifest.Manifest;
-import io.wpsync.core.manifest.ManifestCodec;
-import io.wpsync.core.manifest.ManifestFormatException;
-import io.wpsync.core.manifest.UnsafePathException;
 import io.wpsync.core.wire.ErrorCode;
 import io.wpsync.core.wire.Message;
 import io.wpsync.core.wire.PieceSpace;
@@ -207,9 +204,9 @@ final class SwarmSession {
       fetchManifest(deadline);
     }
     try {
-      return ManifestCodec.decode(deps.store().read(manifestId));
-    } catch (ManifestFormatException | UnsafePathException e) {
-      throw new FetchException("release " + manifestId + " has an invalid manifest: " + e.getMessage(), e);
+      return deps.availability().manifests().get(manifestId);
+    } catch (io.wpsync.core.store.CorruptManifestException e) {
+      throw new FetchException("release " + manifestId + " has an invalid manifest: " + e.getCause().getMessage(), e);
     }
   }
 

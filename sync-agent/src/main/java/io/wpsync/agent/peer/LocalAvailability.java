@@ -3,9 +3,9 @@ package io.wpsync.agent.peer;
 import io.netty.channel.Channel;
 import io.wpsync.core.hash.Digest;
 import io.wpsync.core.manifest.Manifest;
-import io.wpsync.core.manifest.ManifestCodec;
 import io.wpsync.core.manifest.ManifestEntry;
 import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.ManifestCache;
 import io.wpsync.core.wire.Message;
 import io.wpsync.core.wire.PieceSpace;
 import java.util.BitSet;
@@ -33,10 +33,22 @@ public final class LocalAvailability {
   private static final Logger LOG = LoggerFactory.getLogger(LocalAvailability.class);
 
   private final ContentStore store;
+  private final ManifestCache manifests;
   private final Map<Digest, Release> releases = new LinkedHashMap<>(16, 0.75f, true);
 
   public LocalAvailability(ContentStore store) {
-    this.store = store;
+    this(ManifestCache.over(store));
+  }
+
+  /** Shares the daemon's decoded manifests (the fetches that publish here read the same ones). */
+  public LocalAvailability(ManifestCache manifests) {
+    this.manifests = manifests;
+    this.store = manifests.store();
+  }
+
+  /** The decoded manifests of this agent's store. */
+  public ManifestCache manifests() {
+    return manifests;
   }
 
   /** A release's pieces and the channels that follow it. */
@@ -156,7 +168,7 @@ public final class LocalAvailability {
       return;
     }
     try {
-      Manifest m = ManifestCodec.decode(store.read(r.manifestId));
+      Manifest m = manifests.get(r.manifestId);
       PieceSpace space = PieceSpace.of(m);
       BitSet held = new BitSet(space.pieceCount());
       for (int k = 0; k < space.objects().size(); k++) {

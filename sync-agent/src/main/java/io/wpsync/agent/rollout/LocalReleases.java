@@ -6,9 +6,8 @@ import io.wpsync.agent.fetch.FetchResult;
 import io.wpsync.agent.peer.PeerAddress;
 import io.wpsync.core.hash.Digest;
 import io.wpsync.core.manifest.Manifest;
-import io.wpsync.core.manifest.ManifestCodec;
-import io.wpsync.core.manifest.ManifestFormatException;
-import io.wpsync.core.manifest.UnsafePathException;
+import io.wpsync.core.store.CorruptManifestException;
+import io.wpsync.core.store.ManifestCache;
 import io.wpsync.core.release.ReleaseLayout;
 import io.wpsync.core.release.ReleaseMaterializer;
 import io.wpsync.core.release.ReleaseRecord;
@@ -56,6 +55,7 @@ public final class LocalReleases implements ReleaseWorkspace {
   }
 
   private final ContentStore store;
+  private final ManifestCache manifests;
   private final ReleaseLayout layout;
   private final ReleaseMaterializer materializer;
   private final ReleaseSwitch releaseSwitch;
@@ -74,9 +74,10 @@ public final class LocalReleases implements ReleaseWorkspace {
    */
   static final long LIVE_GC_INTERVAL_MS = 10 * 60_000;
 
-  public LocalReleases(ContentStore store, ReleaseLayout layout, ReleaseMaterializer materializer,
+  public LocalReleases(ManifestCache manifests, ReleaseLayout layout, ReleaseMaterializer materializer,
       ReleaseSwitch releaseSwitch, ReleaseRetention retention, Downloader downloader, Sources sources, Clock clock) {
-    this.store = store;
+    this.manifests = manifests;
+    this.store = manifests.store();
     this.layout = layout;
     this.materializer = materializer;
     this.releaseSwitch = releaseSwitch;
@@ -130,7 +131,7 @@ public final class LocalReleases implements ReleaseWorkspace {
             + releaseId);
       }
       FetchResult result = fetchWithRetries(releaseId, manifestId, deadlineMillis, progress);
-      Manifest manifest = ManifestCodec.decode(store.read(manifestId));
+      Manifest manifest = manifests.get(manifestId);
       progress.totals(manifest.totalBytes(), result.pieceCount());
       LiveTreeHooks hooks = live;
       if (hooks == null) {
@@ -155,8 +156,6 @@ public final class LocalReleases implements ReleaseWorkspace {
           + e.getMessage(), e);
     } catch (DigestMismatchException e) {
       throw new StageException(StageException.Cause.VERIFICATION, e.getMessage(), e);
-    } catch (ManifestFormatException | UnsafePathException e) {
-      throw new StageException(StageException.Cause.VERIFICATION, "manifest " + manifestId + ": " + e.getMessage(), e);
     } catch (FetchException e) {
       if (isDiskFull(e)) { // the swarm stores pieces as they come: a full disk surfaces as a failed fetch
         throw new StageException(StageException.Cause.DISK_FULL, "no space left on device while staging "
@@ -166,6 +165,8 @@ public final class LocalReleases implements ReleaseWorkspace {
       boolean late = clock.millis() >= deadlineMillis;
       throw new StageException(late ? StageException.Cause.FETCH_TIMEOUT : StageException.Cause.FETCH_FAILED,
           releaseId + ": " + e.getMessage(), e);
+    } catch (CorruptManifestException e) {
+      throw new StageException(StageException.Cause.VERIFICATION, e.getMessage(), e);
     } catch (IOException e) {
       if (isDiskFull(e)) {
         throw new StageException(StageException.Cause.DISK_FULL, "no space left on device while staging "
@@ -315,8 +316,8 @@ public final class LocalReleases implements ReleaseWorkspace {
       Digest m = record.get().manifestId();
       keep.add(m);
       try {
-        keep.addAll(ManifestCodec.decode(store.read(m)).objectDigests());
-      } catch (ManifestFormatException | UnsafePathException | IOException e) {
+        keep.addAll(manifests.get(m).objectDigests());
+      } catch (IOException e) {
         // without its manifest we cannot know what the release references: collect nothing
         LOG.warn("store GC skipped: cannot read manifest {} of release {}: {}", m, id, e.getMessage());
         return;

@@ -109,7 +109,7 @@ class LiveCaptureTest {
   }
 
   private LiveCapture start(CaptureSettings settings) throws Exception {
-    capture = new LiveCapture("agent-1", layout, store, CaptureRules.of(settings.excludes(), List.of("uploads")),
+    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store), CaptureRules.of(settings.excludes(), List.of("uploads")),
         settings, recorder, tmp.resolve("data/capture"), Duration.ofMillis(300), new SimpleMeterRegistry(),
         Clock.systemUTC());
     capture.start(sw.current().orElse(null));
@@ -257,7 +257,7 @@ class LiveCaptureTest {
   void switchesRacingSettlesAndCapturesNeverDeadlock() throws Exception {
     release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
     sw.switchTo("r0");
-    capture = new LiveCapture("agent-1", layout, store, CaptureRules.of(List.of(), List.of("uploads")), fast(),
+    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store), CaptureRules.of(List.of(), List.of("uploads")), fast(),
         recorder, tmp.resolve("data/capture"), Duration.ofMillis(1), new SimpleMeterRegistry(), Clock.systemUTC());
     capture.start("r0");
     org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {

@@ -25,6 +25,7 @@ import io.wpsync.core.hash.Digest;
 import io.wpsync.core.manifest.Manifest;
 import io.wpsync.core.manifest.ManifestMerge;
 import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.ManifestCache;
 import io.wpsync.core.zk.ZkPaths;
 import java.io.Closeable;
 import java.io.IOException;
@@ -102,7 +103,7 @@ public final class ProposalDriver implements Closeable {
     this.proposals = Objects.requireNonNull(proposals, "proposals");
     this.cluster = Objects.requireNonNull(cluster, "cluster");
     this.store = Objects.requireNonNull(store, "store");
-    this.manifests = new ManifestCache(store, 16);
+    this.manifests = ManifestCache.over(store);
     this.rollouts = Objects.requireNonNull(rollouts, "rollouts");
     this.publisher = new ProposalPublisher(releases, cluster, store, coordinatorMetrics, selfId, copyWait, clock);
     this.metrics = new ProposalMetrics(registry);

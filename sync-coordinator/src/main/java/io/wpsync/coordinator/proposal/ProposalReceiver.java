@@ -19,6 +19,7 @@ import io.wpsync.core.manifest.ManifestFormatException;
 import io.wpsync.core.manifest.UnsafePathException;
 import io.wpsync.core.scan.ScanRules;
 import io.wpsync.core.store.ContentStore;
+import io.wpsync.core.store.ManifestCache;
 import io.wpsync.core.zk.ZkPaths;
 import java.io.IOException;
 import java.nio.file.Files;

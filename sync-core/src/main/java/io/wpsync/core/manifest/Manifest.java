@@ -1,13 +1,13 @@
 package io.wpsync.core.manifest;
 
+import com.github.benmanes.caffeine.cache.Interner;
 import io.wpsync.core.hash.Digest;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collections;
 import java.util.Comparator;
-import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 
@@ -18,6 +18,11 @@ import java.util.Set;
  * so two manifests with the same entries and piece size have the same id on every machine. A
  * manifest can only be built from entries that pass {@link PathRules#validate}: no path escapes
  * the tree, no entry hides under a symlink or a file, no two paths collide after normalization.
+ *
+ * <p>Memory: entries are interned JVM-wide (equal entries of different manifests are one object),
+ * and lookups by path are binary searches over the sorted entries, so a manifest that differs from
+ * another by a few files costs little more than its entry array (a daemon holding many versions of
+ * a 20,000-file tree keeps one copy of what they share).
  *
  * <pre>{@code
  * Manifest m = Manifest.of(Manifest.DEFAULT_PIECE_SIZE, entries);
@@ -35,15 +40,19 @@ public final class Manifest {
   /** Byte order of paths in manifests: unsigned UTF-8, the same on every platform. */
   public static final Comparator<String> PATH_ORDER = PathRules::compareUtf8;
 
+  /** Equal entries of all manifests in this JVM share one instance (weakly held). */
+  private static final Interner<ManifestEntry> ENTRIES = Interner.newWeakInterner();
+
   private final int pieceSize;
+  private final ManifestEntry[] sorted;
   private final List<ManifestEntry> entries;
-  private final Map<String, ManifestEntry> byPath;
   private volatile Digest id;
 
-  private Manifest(int pieceSize, List<ManifestEntry> sorted, Map<String, ManifestEntry> byPath) {
+  private Manifest(int pieceSize, ManifestEntry[] sorted, Digest id) {
     this.pieceSize = pieceSize;
-    this.entries = sorted;
-    this.byPath = byPath;
+    this.sorted = sorted;
+    this.entries = Collections.unmodifiableList(Arrays.asList(sorted));
+    this.id = id;
   }
 
   /**
@@ -52,23 +61,46 @@ public final class Manifest {
    * @throws UnsafePathException if any entry breaks {@link PathRules}
    */
   public static Manifest of(int pieceSize, List<ManifestEntry> entries) throws UnsafePathException {
+    ManifestEntry[] sorted = entries.toArray(new ManifestEntry[0]);
+    if (!isSorted(sorted)) {
+      Arrays.sort(sorted, BY_PATH);
+    }
+    return build(pieceSize, sorted, null);
+  }
+
+  /**
+   * Builds a manifest from entries the caller has already checked to be strictly ascending by
+   * {@link #PATH_ORDER}, with the id of their canonical form if known (the decoder has the bytes).
+   */
+  static Manifest ofSorted(int pieceSize, List<ManifestEntry> sortedEntries, Digest knownId) throws UnsafePathException {
+    return build(pieceSize, sortedEntries.toArray(new ManifestEntry[0]), knownId);
+  }
+
+  private static Manifest build(int pieceSize, ManifestEntry[] sorted, Digest knownId) throws UnsafePathException {
     checkPieceSize(pieceSize);
-    List<ManifestEntry> sorted = new ArrayList<>(entries);
-    sorted.sort(Comparator.comparing(ManifestEntry::path, PATH_ORDER));
-    PathRules.validate(sorted);
-    for (ManifestEntry e : sorted) {
-      checkPieces(pieceSize, e);
+    List<ManifestEntry> view = Arrays.asList(sorted);
+    PathRules.validate(view);
+    for (int i = 0; i < sorted.length; i++) {
+      checkPieces(pieceSize, sorted[i]);
+      sorted[i] = ENTRIES.intern(sorted[i]);
     }
-    Map<String, ManifestEntry> byPath = new HashMap<>(sorted.size() * 4 / 3 + 1);
-    for (ManifestEntry e : sorted) {
-      byPath.put(e.path(), e);
+    return new Manifest(pieceSize, sorted, knownId);
+  }
+
+  private static final Comparator<ManifestEntry> BY_PATH = Comparator.comparing(ManifestEntry::path, PATH_ORDER);
+
+  private static boolean isSorted(ManifestEntry[] entries) {
+    for (int i = 1; i < entries.length; i++) {
+      if (PATH_ORDER.compare(entries[i - 1].path(), entries[i].path()) > 0) {
+        return false;
+      }
     }
-    return new Manifest(pieceSize, Collections.unmodifiableList(sorted), Collections.unmodifiableMap(byPath));
+    return true;
   }
 
   /** The empty tree. */
   public static Manifest empty() {
-    return new Manifest(DEFAULT_PIECE_SIZE, List.of(), Map.of());
+    return new Manifest(DEFAULT_PIECE_SIZE, new ManifestEntry[0], null);
   }
 
   static void checkPieceSize(int pieceSize) {
@@ -109,8 +141,22 @@ public final class Manifest {
     return entries;
   }
 
+  /** The entry at {@code path} (a binary search: O(log n)). */
   public Optional<ManifestEntry> entry(String path) {
-    return Optional.ofNullable(byPath.get(path));
+    int lo = 0;
+    int hi = sorted.length - 1;
+    while (lo <= hi) {
+      int mid = (lo + hi) >>> 1;
+      int c = PATH_ORDER.compare(sorted[mid].path(), path);
+      if (c < 0) {
+        lo = mid + 1;
+      } else if (c > 0) {
+        hi = mid - 1;
+      } else {
+        return Optional.of(sorted[mid]);
+      }
+    }
+    return Optional.empty();
   }
 
   public int size() {

@@ -150,7 +150,7 @@ public final class ManifestCodec {
       if (in.hasRemaining()) {
         throw new ManifestFormatException(in.remaining() + " trailing bytes after the last entry");
       }
-      return Manifest.of(pieceSize, entries);
+      return Manifest.ofSorted(pieceSize, entries, Digest.of(data)); // canonical: the bytes are the id's input
     } catch (BufferUnderflowException e) {
       throw new ManifestFormatException("manifest truncated at byte " + in.position() + " of " + data.length);
     }

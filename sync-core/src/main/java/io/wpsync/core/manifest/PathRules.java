@@ -87,16 +87,27 @@ public final class PathRules {
   /** Checks a whole tree: each path, parents, collisions and symlink targets. */
   public static void validate(Collection<ManifestEntry> entries) throws UnsafePathException {
     Map<String, ManifestEntry> byPath = new HashMap<>(entries.size() * 2);
-    Map<String, String> normalized = new HashMap<>(entries.size() * 2);
+    List<String> nonAscii = new ArrayList<>();
     for (ManifestEntry e : entries) {
       checkPath(e.path());
       if (byPath.put(e.path(), e) != null) {
         throw new UnsafePathException(e.path(), "listed twice");
       }
-      String key = isAscii(e.path()) ? e.path() : Normalizer.normalize(e.path(), Normalizer.Form.NFC);
-      String other = normalized.put(key, e.path());
+      if (!isAscii(e.path())) {
+        nonAscii.add(e.path());
+      }
+    }
+    // an ASCII path is its own NFC form, so two paths can only collide if one is not ASCII: its
+    // NFC form is either another listed path (ASCII or not) or that of another non-ASCII path
+    Map<String, String> normalized = new HashMap<>(nonAscii.size() * 2);
+    for (String path : nonAscii) {
+      String key = Normalizer.normalize(path, Normalizer.Form.NFC);
+      String other = normalized.put(key, path);
+      if (other == null && !key.equals(path) && byPath.containsKey(key)) {
+        other = key;
+      }
       if (other != null) {
-        throw new UnsafePathException(e.path(),
+        throw new UnsafePathException(path,
             "collides with '" + UnsafePathException.printable(other) + "' after Unicode normalization");
       }
     }
