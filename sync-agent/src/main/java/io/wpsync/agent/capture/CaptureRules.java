@@ -65,7 +65,7 @@ public final class CaptureRules {
       present.add(e.path());
     }
     for (ManifestEntry e : release.entries()) { // sorted: a parent comes before its children
-      if (covers(e) || present.contains(e.path())) {
+      if (present.contains(e.path()) || covers(e)) { // the hash lookup first: globs only for the rest
         continue;
       }
       String parent = PathRules.parentOf(e.path());
@@ -74,6 +74,10 @@ public final class CaptureRules {
         present.add(e.path());
       }
     }
-    return Manifest.of(release.size() > 0 ? release.pieceSize() : scanned.pieceSize(), out);
+    int pieceSize = release.size() > 0 ? release.pieceSize() : scanned.pieceSize();
+    if (out.size() == scanned.size() && pieceSize == scanned.pieceSize()) {
+      return scanned; // nothing kept from the release: the scan is the tree
+    }
+    return Manifest.of(pieceSize, out);
   }
 }

@@ -126,7 +126,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private final Map<String, Tree> retired = new LinkedHashMap<>();
   private final Set<String> fresh = new HashSet<>();
   /** Trees of freshly staged releases, watched ahead of their switch (built on the capture thread). */
-  private final Map<String, Future<Tree>> ahead = new HashMap<>();
+  private final Map<String, Ahead> ahead = new HashMap<>();
 
   private volatile String lastOutcome = "none";
   private volatile String lastDetail;
@@ -314,7 +314,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         return;
       }
       // watch it now, off the convergence thread, so the switch does not wait for thousands of registrations
-      ahead.put(releaseId, exec.submit(() -> enter(releaseId, true)));
+      Ahead a = new Ahead();
+      a.future = exec.submit(() -> a.run(() -> enter(releaseId, true)));
+      ahead.put(releaseId, a);
     } catch (java.util.concurrent.RejectedExecutionException e) {
       // closing
     } finally {
@@ -323,47 +325,87 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   }
 
   /**
+   * A release watched ahead of its switch, on the capture thread. Whoever gives it up ({@link
+   * #abandon}) closes its watcher, whether the task has not started, is running or is done: a
+   * cancelled {@link Future} alone would let a running task finish and leak an inotify instance.
+   */
+  private static final class Ahead {
+    Future<Tree> future;
+    private boolean started; // guarded by this
+    private boolean abandoned; // guarded by this
+    private Tree tree; // guarded by this
+
+    Tree run(java.util.concurrent.Callable<Tree> enter) throws Exception {
+      synchronized (this) {
+        if (abandoned) {
+          return null;
+        }
+        started = true;
+      }
+      Tree t = enter.call();
+      synchronized (this) {
+        if (abandoned) {
+          t.closeWatcher();
+          return null;
+        }
+        tree = t;
+      }
+      return t;
+    }
+
+    /** Gives it up if the task has not started yet; true if it was. */
+    synchronized boolean abandonIfNotStarted() {
+      if (started) {
+        return false;
+      }
+      abandon();
+      return true;
+    }
+
+    synchronized void abandon() {
+      abandoned = true;
+      future.cancel(false);
+      if (tree != null) {
+        tree.closeWatcher();
+        tree = null;
+      }
+    }
+  }
+
+  /**
    * The tree for {@code to} if it was watched ahead, else null. Called WITHOUT the lock: the task
    * runs on the capture thread, which may itself be waiting for the lock (a settle, a capture); a
-   * task that has not started yet is cancelled instead of waited for.
+   * task that has not started yet is abandoned instead of waited for.
    */
   private Tree takeAhead(String to) throws IOException {
-    Future<Tree> f;
+    Ahead a;
     boolean usable;
     lock.lock();
     try {
-      f = ahead.remove(to);
+      a = ahead.remove(to);
       usable = fresh.contains(to);
     } finally {
       lock.unlock();
     }
-    if (f == null) {
+    if (a == null) {
       return null;
     }
-    if (!usable || f.cancel(false)) {
-      closeAhead(f);
-      return null; // not started yet (the capture thread is busy): watch it now instead
+    if (!usable) {
+      a.abandon();
+      return null;
+    }
+    if (a.abandonIfNotStarted()) {
+      return null; // the capture thread is busy: watch it now instead
     }
     try {
-      return f.get(); // running or done: it needs no lock
+      return a.future.get(); // running or done: it needs no lock
     } catch (ExecutionException | java.util.concurrent.CancellationException e) {
       LOG.debug("{}: watching ahead failed ({}); watching now", to, e.toString());
       return null;
     } catch (InterruptedException e) {
+      a.abandon();
       Thread.currentThread().interrupt();
       throw new java.io.InterruptedIOException("interrupted while switching to " + to);
-    }
-  }
-
-  private static void closeAhead(Future<Tree> f) {
-    try {
-      if (f.isDone() && !f.isCancelled()) {
-        f.get().closeWatcher();
-      } else {
-        f.cancel(false);
-      }
-    } catch (ExecutionException | InterruptedException | java.util.concurrent.CancellationException e) {
-      // nothing was watched
     }
   }
 
@@ -402,7 +444,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         next.debouncer.signal(); // the first live tree here: a rescan now fills the scan cache, off the critical path
       }
       fresh.clear();
-      ahead.values().forEach(LiveCapture::closeAhead); // staged for rollouts that did not commit
+      ahead.values().forEach(Ahead::abandon); // staged for rollouts that did not commit
       ahead.clear();
       if (old != null) {
         retire(old);
@@ -892,7 +934,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         live.closeWatcher();
       }
       retired.values().forEach(Tree::closeWatcher);
-      ahead.values().forEach(LiveCapture::closeAhead);
+      ahead.values().forEach(Ahead::abandon);
     } finally {
       lock.unlock();
     }

@@ -271,6 +271,13 @@ class LiveCaptureTest {
     });
     assertThat(sw.current()).contains("r30");
     await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+    // every tree left behind stopped being watched: only the live one holds an inotify instance
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).containsExactly("wpsync-watch-r30"));
+  }
+
+  private static List<String> watcherThreads() {
+    return Thread.getAllStackTraces().keySet().stream().map(Thread::getName)
+        .filter(n -> n.startsWith("wpsync-watch-")).sorted().toList();
   }
 
   /** Version 3 of the source, published to the store without materializing it. */
