@@ -81,8 +81,13 @@ import org.slf4j.LoggerFactory;
  */
 public final class LiveCapture implements LiveTreeHooks, Closeable {
   private static final Logger LOG = LoggerFactory.getLogger(LiveCapture.class);
-  /** Retired trees watched at once besides the live one (each costs one watch per directory). */
-  static final int MAX_WATCHED_RETIRED = 2;
+  /**
+   * Retired trees watched at once besides the live one (each costs an inotify instance and a watch
+   * per directory). A tree watched to the end of its grace settles without a rescan; an older one
+   * stops being watched and is rescanned when it settles instead (with a change every few seconds
+   * and a 60 s grace, a bound of two made every agent rescan one 20,000-file tree per change).
+   */
+  static final int MAX_WATCHED_RETIRED = 16;
   private static final long MAX_BACKOFF_MS = 30_000;
   /** Threads that copy captured files into the store (mostly waiting for fsync). */
   private static final int STORE_THREADS = 8;

@@ -79,6 +79,9 @@ public final class ManifestMerge {
       throw new IllegalArgumentException(String.format("cannot merge manifests of piece sizes %d, %d and %d",
           base.pieceSize(), ours.pieceSize(), theirs.pieceSize()));
     }
+    if (base.equals(theirs)) {
+      return fastForward(base, ours); // nothing committed since the base (the usual capture)
+    }
     TreeSet<String> paths = new TreeSet<>(Manifest.PATH_ORDER);
     for (Manifest m : List.of(base, ours, theirs)) {
       for (ManifestEntry e : m.entries()) {
@@ -157,6 +160,21 @@ public final class ManifestMerge {
       }
       result.put(a, dir != null ? dir : ManifestEntry.directory(a, 0755));
     }
+  }
+
+  /**
+   * {@code theirs == base}: every path is either untouched by ours (theirs = base = ours there) or
+   * only ours changed it, so the result is ours itself; one merge pass finds what it applied.
+   */
+  private static Result fastForward(Manifest base, Manifest ours) {
+    ManifestDiff d = ManifestDiff.between(base, ours);
+    List<String> applied = new ArrayList<>();
+    d.added().forEach(e -> applied.add(e.path()));
+    d.removed().forEach(e -> applied.add(e.path()));
+    d.changed().forEach(c -> applied.add(c.path()));
+    d.modeChanged().forEach(c -> applied.add(c.path()));
+    applied.sort(Manifest.PATH_ORDER);
+    return new Result(ours, List.of(), applied, List.of());
   }
 
   private static boolean same(ManifestEntry x, ManifestEntry y) {

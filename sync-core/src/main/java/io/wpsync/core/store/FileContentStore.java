@@ -79,6 +79,14 @@ public final class FileContentStore implements ContentStore, Closeable {
   private final FileChannel lockChannel;
   private final FileLock lock;
   private final Map<Digest, FilePartialObject> openPartials = new HashMap<>();
+  /**
+   * Objects known to be complete here, so that {@link #contains} is a memory lookup (a fetch or a
+   * proposal asks it for every object of a 20,000-file release). This instance is the only writer
+   * of the root (the lock) and objects leave only through {@link #gc}, which forgets each one under
+   * the write lock before deleting it; a lookup that stats the disk adds under the read lock.
+   */
+  private final Set<Digest> present = java.util.concurrent.ConcurrentHashMap.newKeySet();
+  private final java.util.concurrent.locks.ReadWriteLock presence = new java.util.concurrent.locks.ReentrantReadWriteLock();
   private boolean closed;
 
   private FileContentStore(Path root, FileChannel lockChannel, FileLock lock) {
@@ -163,7 +171,19 @@ public final class FileContentStore implements ContentStore, Closeable {
 
   @Override
   public boolean contains(Digest digest) {
-    return Files.isRegularFile(objectFile(digest), LinkOption.NOFOLLOW_LINKS);
+    if (present.contains(digest)) {
+      return true;
+    }
+    presence.readLock().lock();
+    try {
+      boolean found = Files.isRegularFile(objectFile(digest), LinkOption.NOFOLLOW_LINKS);
+      if (found) {
+        present.add(digest);
+      }
+      return found;
+    } finally {
+      presence.readLock().unlock();
+    }
   }
 
   @Override
@@ -422,7 +442,14 @@ public final class FileContentStore implements ContentStore, Closeable {
     long bytes = 0;
     for (Digest d : list()) {
       if (!keep.contains(d)) {
-        long size = deleteCounting(objectFile(d));
+        long size;
+        presence.writeLock().lock();
+        try {
+          present.remove(d);
+          size = deleteCounting(objectFile(d));
+        } finally {
+          presence.writeLock().unlock();
+        }
         if (size >= 0) {
           objectsRemoved++;
           bytes += size;

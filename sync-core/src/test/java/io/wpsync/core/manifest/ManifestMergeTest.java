@@ -40,6 +40,21 @@ class ManifestMergeTest {
   }
 
   @Test
+  void nothingCommittedSinceTheBaseGivesOursWithWhatItChanged() throws Exception {
+    Manifest ours = manifest(dir("plugins"), dir("plugins/foo"), file("plugins/foo/foo.php", B),
+        dir("plugins/new"), file("plugins/new/new.php", C), ManifestEntry.file("index.php", 0600, 1, A, List.of()));
+
+    Result r = ManifestMerge.rebase(BASE, ours, BASE, Prefer.NONE);
+
+    assertThat(r.clean()).isTrue();
+    assertThat(r.merged()).isSameAs(ours);
+    assertThat(r.overlapping()).isEmpty();
+    assertThat(r.applied()).containsExactly("index.php", "plugins/bar", "plugins/bar/bar.php", "plugins/foo/foo.php",
+        "plugins/new", "plugins/new/new.php");
+    assertThat(ManifestMerge.rebase(BASE, BASE, BASE, Prefer.NONE).applied()).isEmpty();
+  }
+
+  @Test
   void disjointChangesRebaseCleanly() throws Exception {
     Manifest ours = manifest(dir("plugins"), dir("plugins/foo"), file("plugins/foo/foo.php", B),
         dir("plugins/bar"), file("plugins/bar/bar.php", A), file("index.php", A));

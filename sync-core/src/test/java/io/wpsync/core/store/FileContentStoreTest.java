@@ -180,6 +180,7 @@ class FileContentStoreTest {
     Digest drop2 = store.put(randomBytes(500, 5));
     Path linkedRelease = dir.resolve("release-file");
     Files.createLink(linkedRelease, store.objectPath(drop1));
+    assertThat(store.contains(drop1)).isTrue(); // remembered as present: gc must forget it
 
     ContentStore.GcResult r = store.gc(Set.of(keep));
 
