@@ -144,7 +144,12 @@ public final class CaptureBench {
   // ------------------------------------------------------------------ the measurement
 
   /** One measured change. */
-  record Sample(int index, String agent, long totalMs, long captureMs, long commitMs, long switchMs, String release) {}
+  record Sample(int index, String agent, long totalMs, long captureMs, long publishMs, long prepareMs, long switchMs,
+      String release) {
+    long commitMs() {
+      return publishMs < 0 || prepareMs < 0 ? -1 : publishMs + prepareMs;
+    }
+  }
 
   static void run(Cluster c, int changes, int warmup, long pause) throws Exception {
     List<Sample> samples = new ArrayList<>();
@@ -162,8 +167,9 @@ public final class CaptureBench {
       if (i >= warmup) {
         samples.add(s);
       }
-      System.out.printf(Locale.ROOT, "change %3d%s on %s: %5d ms (capture %d, commit %d, switch %d) -> %s%n", i,
-          i < warmup ? " (warm-up)" : "", writer.id(), total, s.captureMs(), s.commitMs(), s.switchMs(), s.release());
+      System.out.printf(Locale.ROOT, "change %3d%s on %s: %5d ms (capture %d, commit %d = publish %d + prepare %d, "
+          + "switch %d) -> %s%n", i, i < warmup ? " (warm-up)" : "", writer.id(), total, s.captureMs(), s.commitMs(),
+          s.publishMs(), s.prepareMs(), s.switchMs(), s.release());
       Thread.sleep(pause);
     }
     report(c, samples);
@@ -197,20 +203,23 @@ public final class CaptureBench {
     Optional<ProposalInfo> p = c.coordinator.proposals().list().stream()
         .filter(x -> x.agentId().equals(agent) && x.createdAt() >= wall).reduce((a, b) -> b);
     if (p.isEmpty() || p.get().rolloutId() == null) {
-      return new Sample(i, agent, total, -1, -1, -1, "?");
+      return new Sample(i, agent, total, -1, -1, -1, -1, "?");
     }
     RolloutInfo r = c.coordinator.rollouts().recent(5).stream().filter(x -> x.id().equals(p.get().rolloutId()))
         .findFirst().orElse(null);
     long capture = p.get().createdAt() - wall;
-    long commit = r == null ? -1 : r.decidedAt() - p.get().createdAt();
-    long sw = r == null ? -1 : total - capture - commit;
-    return new Sample(i, agent, total, capture, commit, sw, p.get().release());
+    long publish = r == null ? -1 : r.createdAt() - p.get().createdAt();
+    long prepare = r == null ? -1 : r.decidedAt() - r.createdAt();
+    long sw = r == null ? -1 : total - capture - publish - prepare;
+    return new Sample(i, agent, total, capture, publish, prepare, sw, p.get().release());
   }
 
   static void report(Cluster c, List<Sample> samples) {
     long[] total = samples.stream().mapToLong(Sample::totalMs).sorted().toArray();
     long[] capture = samples.stream().mapToLong(Sample::captureMs).filter(v -> v >= 0).sorted().toArray();
     long[] commit = samples.stream().mapToLong(Sample::commitMs).filter(v -> v >= 0).sorted().toArray();
+    long[] publish = samples.stream().mapToLong(Sample::publishMs).filter(v -> v >= 0).sorted().toArray();
+    long[] prepare = samples.stream().mapToLong(Sample::prepareMs).filter(v -> v >= 0).sorted().toArray();
     long[] sw = samples.stream().mapToLong(Sample::switchMs).filter(v -> v >= 0).sorted().toArray();
     long releases;
     try {
@@ -224,6 +233,8 @@ public final class CaptureBench {
     System.out.printf(Locale.ROOT, "capture_phases write_to_proposal_p50_ms=%d p99_ms=%d proposal_to_commit_p50_ms=%d "
             + "p99_ms=%d commit_to_all_switched_p50_ms=%d p99_ms=%d%n", pct(capture, 50), pct(capture, 99),
         pct(commit, 50), pct(commit, 99), pct(sw, 50), pct(sw, 99));
+    System.out.printf(Locale.ROOT, "capture_commit proposal_to_rollout_p50_ms=%d p99_ms=%d rollout_to_commit_p50_ms=%d "
+        + "p99_ms=%d%n", pct(publish, 50), pct(publish, 99), pct(prepare, 50), pct(prepare, 99));
     StringBuilder all = new StringBuilder();
     for (long v : total) {
       all.append(v).append(' ');

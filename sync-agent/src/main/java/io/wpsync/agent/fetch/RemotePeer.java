@@ -17,6 +17,10 @@ final class RemotePeer {
   boolean banned;
   /** Something changed (a slot freed, a piece announced): worth a look by the scheduler. */
   boolean dirty;
+  /** BITFIELDs received, and requests it answered NOT_FOUND or BUSY (for stall reports). */
+  int bitfields;
+  int notFound;
+  int busy;
 
   RemotePeer(PeerAddress address, PeerConnection connection) {
     this.address = address;
@@ -29,5 +33,12 @@ final class RemotePeer {
 
   String name() {
     return address.toString();
+  }
+
+  /** What this peer told the download, for a stall report. */
+  String describe() {
+    return String.format("%s: %s, holds %d piece(s) (%d bitfield(s), last of %d pieces), %d not found, %d busy",
+        name(), banned ? "banned" : closed ? "closed" : "connected", bits.cardinality(), bitfields, pendingCount,
+        notFound, busy);
   }
 }

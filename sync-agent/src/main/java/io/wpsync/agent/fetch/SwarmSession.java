@@ -187,6 +187,15 @@ final class SwarmSession {
     };
   }
 
+  private String describePeers() {
+    if (peers.isEmpty()) {
+      return "none connected";
+    }
+    StringBuilder b = new StringBuilder();
+    peers.values().stream().limit(8).forEach(p -> b.append(b.length() == 0 ? "" : "; ").append(p.describe()));
+    return peers.size() > 8 ? b + "; ..." : b.toString();
+  }
+
   private int connectedCount() {
     int n = 0;
     for (RemotePeer p : peers.values()) {
@@ -405,6 +414,7 @@ final class SwarmSession {
   }
 
   private void applyBitfield(RemotePeer p, BitSet bits, int count) {
+    p.bitfields++;
     if (space == null) {
       p.bits = bits;
       p.pendingCount = count;
@@ -478,9 +488,13 @@ final class SwarmSession {
     if (f.cause() instanceof PeerException pe && !pe.fatal()) {
       ErrorCode code = pe.code();
       switch (code) {
-        case BUSY -> p.busyUntil = System.nanoTime() + BUSY_BACKOFF_NANOS;
+        case BUSY -> {
+          p.busy++;
+          p.busyUntil = System.nanoTime() + BUSY_BACKOFF_NANOS;
+        }
         case ALREADY_SEEDED -> board.deferOrigin(f.index(), System.nanoTime() + config.seedDeferral().toNanos());
         case NOT_FOUND -> {
+          p.notFound++;
           if (p.bits.get(f.index())) {
             dropHoldings(p);
             p.bits.clear(f.index());
@@ -534,10 +548,10 @@ final class SwarmSession {
       peers.values().stream().filter(p -> !p.closed && !p.banned).forEach(p -> any.or(p.bits));
       int missing = board.unobtainable(any);
       throw new FetchException(String.format(
-          "release %s stalled with %d of %d pieces: %s (e.g. piece %d of object %s)", manifestId,
+          "release %s stalled with %d of %d pieces: %s (e.g. piece %d of object %s); peers: %s", manifestId,
           board.heldCount(), board.count(), nobody ? "no peer left to ask" : "no connected peer holds the rest",
           missing < 0 ? -1 : space.ref(missing).local(),
-          missing < 0 ? "?" : space.ref(missing).objectDigest()));
+          missing < 0 ? "?" : space.ref(missing).objectDigest(), describePeers()));
     }
   }
 

@@ -130,22 +130,28 @@ public final class LocalReleases implements ReleaseWorkspace {
         throw new StageException(StageException.Cause.FETCH_TIMEOUT, "no time left before the deadline to fetch "
             + releaseId);
       }
+      long started = System.nanoTime();
       FetchResult result = fetchWithRetries(releaseId, manifestId, deadlineMillis, progress);
+      long fetched = System.nanoTime();
       Manifest manifest = manifests.get(manifestId);
       progress.totals(manifest.totalBytes(), result.pieceCount());
       LiveTreeHooks hooks = live;
+      String how = "built";
       if (hooks == null) {
         materializer.materialize(releaseId, manifest);
       } else {
         var reuse = hooks.reuseFor(releaseId);
-        if (!recycleSpare(hooks, releaseId, manifest, reuse)) {
+        if (recycleSpare(hooks, releaseId, manifest, reuse)) {
+          how = "recycled";
+        } else {
           materializer.materialize(releaseId, manifest, reuse);
         }
         hooks.staged(releaseId);
       }
-      LOG.info("staged {} ({} files, {} bytes; fetched {} pieces, {} bytes, {} already held) in {} ms",
-          releaseId, manifest.fileCount(), manifest.totalBytes(), result.piecesFetched(), result.bytesFetched(),
-          result.piecesPresent(), result.duration().toMillis());
+      LOG.info("staged {} ({} files, {} bytes; fetched {} pieces, {} bytes, {} already held) in {} ms: fetch {} ms, "
+          + "{} in {} ms", releaseId, manifest.fileCount(), manifest.totalBytes(), result.piecesFetched(),
+          result.bytesFetched(), result.piecesPresent(), (System.nanoTime() - started) / 1_000_000,
+          (fetched - started) / 1_000_000, how, (System.nanoTime() - fetched) / 1_000_000);
     } catch (StageException e) {
       throw e;
     } catch (IllegalArgumentException e) {
