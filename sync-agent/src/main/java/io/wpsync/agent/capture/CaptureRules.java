@@ -59,9 +59,34 @@ public final class CaptureRules {
    * @throws UnsafePathException if the combination is not a valid tree
    */
   public Manifest overlay(Manifest release, Manifest scanned) throws UnsafePathException {
-    List<ManifestEntry> out = new ArrayList<>(scanned.entries());
+    List<ManifestEntry> out = overlayEntries(release, scanned.entries());
+    int pieceSize = release.size() > 0 ? release.pieceSize() : scanned.pieceSize();
+    if (out.size() == scanned.size() && pieceSize == scanned.pieceSize()) {
+      return scanned; // nothing kept from the release: the scan is the tree
+    }
+    return Manifest.of(pieceSize, out);
+  }
+
+  /**
+   * Like {@link #overlay(Manifest, Manifest)} for entries from {@link
+   * io.wpsync.core.scan.Scanner#scanEntries}: returns {@code expected} itself, without building and
+   * validating a new manifest, when the result holds exactly its entries (the common case when
+   * checking a tree believed unchanged).
+   */
+  public Manifest overlay(Manifest release, List<ManifestEntry> scannedSorted, Manifest expected)
+      throws UnsafePathException {
+    List<ManifestEntry> out = overlayEntries(release, scannedSorted);
+    out.sort(java.util.Comparator.comparing(ManifestEntry::path, Manifest.PATH_ORDER));
+    if (expected != null && expected.pieceSize() == release.pieceSize() && out.equals(expected.entries())) {
+      return expected;
+    }
+    return Manifest.of(release.pieceSize(), out);
+  }
+
+  private List<ManifestEntry> overlayEntries(Manifest release, List<ManifestEntry> scanned) {
+    List<ManifestEntry> out = new ArrayList<>(scanned);
     Set<String> present = new HashSet<>();
-    for (ManifestEntry e : scanned.entries()) {
+    for (ManifestEntry e : scanned) {
       present.add(e.path());
     }
     for (ManifestEntry e : release.entries()) { // sorted: a parent comes before its children
@@ -74,10 +99,6 @@ public final class CaptureRules {
         present.add(e.path());
       }
     }
-    int pieceSize = release.size() > 0 ? release.pieceSize() : scanned.pieceSize();
-    if (out.size() == scanned.size() && pieceSize == scanned.pieceSize()) {
-      return scanned; // nothing kept from the release: the scan is the tree
-    }
-    return Manifest.of(pieceSize, out);
+    return out;
   }
 }

@@ -291,10 +291,14 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     }
     Manifest latest = t.unacked;
     Manifest have = latest != null ? latest : t.expected; // what the files hold, as far as we know
+    Map<String, ManifestEntry> byPath = new HashMap<>(have.size() * 2); // asked once per entry: hash, not search
+    for (ManifestEntry x : have.entries()) {
+      byPath.put(x.path(), x);
+    }
     Map<String, ManifestEntry> byContent = new HashMap<>();
     return e -> {
-      Optional<ManifestEntry> same = have.entry(e.path());
-      if (same.isPresent() && same.get().sameContent(e)) {
+      ManifestEntry same = byPath.get(e.path());
+      if (same != null && same.sameContent(e)) {
         return t.dir.resolve(e.path());
       }
       synchronized (byContent) {
@@ -474,7 +478,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         return null; // in use: never recycled
       }
       Manifest release = releaseManifest(releaseId);
-      return rules.overlay(release, scanner(release.pieceSize()).scan(layout.releaseDir(releaseId)));
+      // usually it still holds its release exactly: then that manifest is the answer, nothing is rebuilt
+      return rules.overlay(release, scanner(release.pieceSize()).scanEntries(layout.releaseDir(releaseId)), release);
     } catch (IOException | UnsafePathException e) {
       LOG.info("{}: not recycled ({})", releaseId, e.toString());
       return null;

@@ -157,12 +157,16 @@ final class SwarmSession {
       deps.client().connect(a, listenerFor()).whenComplete((c, err) -> {
         if (err != null) {
           queue.add(new SwarmEvent.ConnectFailed(a.toString(), err));
-        } else {
+          return;
+        }
+        try {
           c.interested(manifestId); // before any request: marks the digest as a manifest for dedup
           queue.add(new SwarmEvent.Connected(new RemotePeer(a, c)));
           if (finished) {
             c.close(); // connected after the download ended (the finally block may miss it)
           }
+        } catch (RuntimeException e) { // never lose a peer silently: it would count as connecting forever
+          queue.add(new SwarmEvent.ConnectFailed(a.toString(), e));
         }
       });
     }
@@ -188,12 +192,13 @@ final class SwarmSession {
   }
 
   private String describePeers() {
+    String pending = connecting + " still connecting, " + reserve.size() + " not tried";
     if (peers.isEmpty()) {
-      return "none connected";
+      return "none connected, " + pending;
     }
     StringBuilder b = new StringBuilder();
     peers.values().stream().limit(8).forEach(p -> b.append(b.length() == 0 ? "" : "; ").append(p.describe()));
-    return peers.size() > 8 ? b + "; ..." : b.toString();
+    return (peers.size() > 8 ? b + "; ..." : b.toString()) + "; " + pending;
   }
 
   private int connectedCount() {

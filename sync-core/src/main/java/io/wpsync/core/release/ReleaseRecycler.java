@@ -17,7 +17,9 @@ import java.time.Clock;
 import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashSet;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
 import java.util.Set;
@@ -176,7 +178,11 @@ public final class ReleaseRecycler {
       Files.setPosixFilePermissions(dir, Modes.permissions(options.mode().directoryMode(e.mode())));
       touchedDirs.add(dir);
     }
-    int pruned = prune(root, "", want, touchedDirs);
+    Map<String, ManifestEntry> wanted = new HashMap<>(want.size() * 2);
+    for (ManifestEntry e : want.entries()) {
+      wanted.put(e.path(), e); // one hash lookup per listed name below, not a binary search
+    }
+    int pruned = prune(root, "", wanted, touchedDirs);
     for (Path p : copies) {
       Durable.force(p);
     }
@@ -194,7 +200,8 @@ public final class ReleaseRecycler {
    * WordPress wrote where the capture does not look (caches, logs) must not survive into another
    * release. Lists directories only; recurses into the manifest's directories.
    */
-  private int prune(Path root, String rel, Manifest want, Set<Path> touchedDirs) throws IOException {
+  private int prune(Path root, String rel, Map<String, ManifestEntry> want, Set<Path> touchedDirs)
+      throws IOException {
     Path dir = rel.isEmpty() ? root : root.resolve(rel);
     int n = 0;
     List<String> subdirs = new ArrayList<>();
@@ -202,9 +209,9 @@ public final class ReleaseRecycler {
       for (Path p : entries) {
         String name = p.getFileName().toString();
         String child = rel.isEmpty() ? name : rel + "/" + name;
-        Optional<ManifestEntry> e = want.entry(child);
-        if (e.isPresent()) {
-          if (e.get().isDirectory()) {
+        ManifestEntry e = want.get(child);
+        if (e != null) {
+          if (e.isDirectory()) {
             subdirs.add(child);
           }
         } else if (!options.linkedPaths().containsKey(child)) {

@@ -101,6 +101,31 @@ public final class Scanner implements AutoCloseable {
    * @throws IOException if the tree cannot be read
    */
   public Manifest scan(Path root) throws IOException, UnsafePathException {
+    Walked w = walk(root);
+    Manifest m = validated(w.base(), w.entries());
+    scans.increment();
+    return m;
+  }
+
+  /**
+   * The entries under {@code root}, sorted by {@link Manifest#PATH_ORDER} but not validated as a
+   * tree: for a caller that compares them with a manifest it already holds and builds (and so
+   * validates) a new one only if they differ. Hashes what the cache does not know, like {@link #scan}.
+   *
+   * @throws UnsafePathException if a name on disk breaks the path rules
+   * @throws FileChangedDuringScanException if a file kept changing while it was read
+   * @throws IOException if the tree cannot be read
+   */
+  public List<ManifestEntry> scanEntries(Path root) throws IOException, UnsafePathException {
+    Walked w = walk(root);
+    w.entries().sort(Comparator.comparing(ManifestEntry::path, Manifest.PATH_ORDER));
+    scans.increment();
+    return w.entries();
+  }
+
+  private record Walked(Path base, List<ManifestEntry> entries) { }
+
+  private Walked walk(Path root) throws IOException, UnsafePathException {
     Path base = root.toRealPath();
     if (!Files.isDirectory(base)) {
       throw new NotDirectoryException(root.toString());
@@ -113,15 +138,12 @@ public final class Scanner implements AutoCloseable {
     long walked = System.nanoTime();
     List<ManifestEntry> entries = walk.entries;
     hashAll(walk.pending, entries);
-    long hashedAt = System.nanoTime();
-    Manifest m = validated(base, entries);
     if (log.isDebugEnabled()) {
-      log.debug("scanned {}: {} entries walked in {} ms ({} cached), {} files hashed in {} ms, validated in {} ms",
+      log.debug("scanned {}: {} entries walked in {} ms ({} cached), {} files hashed in {} ms",
           base, entries.size(), (walked - started) / 1_000_000, walk.hits, walk.pending.size(),
-          (hashedAt - walked) / 1_000_000, (System.nanoTime() - hashedAt) / 1_000_000);
+          (System.nanoTime() - walked) / 1_000_000);
     }
-    scans.increment();
-    return m;
+    return new Walked(base, entries);
   }
 
   /**

@@ -26,8 +26,13 @@ import java.util.Objects;
  * }</pre>
  */
 public final class ManifestCache {
-  /** Entries held at most by default: ten 20,000-file trees (entries are shared between versions). */
-  public static final long DEFAULT_MAX_ENTRIES = 200_000;
+  /**
+   * Entries held at most by default: fifty 20,000-file trees. Entries are interned ({@link
+   * Manifest}), so versions of one tree share them and each cached version costs little more than
+   * its entry array (about 80 KB at 20,000 entries); a live agent keeps every retained release's
+   * manifest at hand this way (staging, recycling and capture read them again and again).
+   */
+  public static final long DEFAULT_MAX_ENTRIES = 1_000_000;
 
   private final ContentStore store;
   private final long maxEntries;

@@ -23,7 +23,9 @@ import java.util.concurrent.TimeoutException;
  * Client side of one connection: runs the handshake (verifying the server's proof, and its node id
  * when one is expected, before proving ourselves), then matches PIECE/REJECT answers to pending
  * requests by request id and passes BITFIELD/HAVE to the {@link PeerListener}. All state is
- * confined to the channel's event loop.
+ * confined to the channel's event loop, except {@link #bind}: the connection object is made by the
+ * connecting thread, possibly after the event loop finished the handshake (on a fast loopback it
+ * can), so {@link #ready} completes once both happened, whichever came last.
  */
 final class PeerClientHandler extends SimpleChannelInboundHandler<Message> {
   private record Pending(CompletableFuture<Message.Piece> future, Digest object, int index,
@@ -34,9 +36,9 @@ final class PeerClientHandler extends SimpleChannelInboundHandler<Message> {
   private final HandshakeProofs proofs;
   final CompletableFuture<PeerConnection> ready = new CompletableFuture<>();
   private final Map<Integer, Pending> pending = new HashMap<>();
-  private PeerConnection connection;
+  private volatile PeerConnection connection;
   private byte[] clientNonce;
-  private boolean authenticated;
+  private volatile boolean authenticated;
   private int nextRequestId;
   private Throwable closeCause;
 
@@ -48,6 +50,18 @@ final class PeerClientHandler extends SimpleChannelInboundHandler<Message> {
 
   void bind(PeerConnection connection) {
     this.connection = connection;
+    completeIfReady();
+  }
+
+  /**
+   * Completes {@link #ready} when the handshake succeeded AND the connection is bound. Both sides
+   * write their volatile, then read the other's: at least one of them sees both and completes.
+   */
+  private void completeIfReady() {
+    PeerConnection c = connection;
+    if (authenticated && c != null) {
+      ready.complete(c);
+    }
   }
 
   @Override
@@ -107,7 +121,7 @@ final class PeerClientHandler extends SimpleChannelInboundHandler<Message> {
       clientNonce = null;
     } else if (msg instanceof Message.AuthOk && clientNonce == null) {
       authenticated = true;
-      ready.complete(connection);
+      completeIfReady();
     } else {
       if (msg instanceof Message.Piece p) {
         p.data().release();
