@@ -836,8 +836,11 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     if (state.get() != State.STARTED) {
       return;
     }
+    long started = System.nanoTime();
     boolean check = t.mayHaveChanged() || !t.watchedToEnd;
     if (check) {
+      LOG.debug("{}: final check by a rescan (dirty {}, incomplete {}, pending {}, unacked {}, watched {}, to the end {})",
+          t.id, t.dirty, t.incomplete, t.debouncer.pending(), t.unacked != null, t.watcher != null, t.watchedToEnd);
       Result r = captureAndSend(t, "final check after leaving it");
       if (!r.outcome().equals("no-change") && !r.outcome().equals("proposed")) {
         t.failures++;
@@ -858,8 +861,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       t.closeWatcher();
       retired.remove(t.id);
       notes.write(t.id, new CaptureNotes.Note(null, true, true));
-      LOG.debug("{}: settled (nothing uncaptured); retention may remove it", t.id);
       pruneNotes();
+      LOG.debug("{}: settled (nothing uncaptured; {}) in {} ms; retention may remove it", t.id,
+          check ? "rescanned" : "watched to the end", (System.nanoTime() - started) / 1_000_000);
     } catch (IOException e) {
       LOG.warn("{}: cannot record that it is settled: {}", t.id, e.toString());
     } finally {
