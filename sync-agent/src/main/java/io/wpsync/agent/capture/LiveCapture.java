@@ -607,9 +607,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     t.dirty = false; // events from now on mark it again
     forgetTouched(t);
     long started = System.nanoTime();
-    Manifest scanned;
+    List<ManifestEntry> scanned;
     try {
-      scanned = scanner(t.release.pieceSize()).scan(t.dir);
+      scanned = scanner(t.release.pieceSize()).scanEntries(t.dir);
     } catch (FileChangedDuringScanException e) {
       t.dirty = true;
       t.debouncer.signal();
@@ -630,10 +630,12 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     metrics.scanned(Duration.ofNanos(System.nanoTime() - started));
     Manifest m;
     try {
-      m = rules.overlay(t.release, scanned);
-    } catch (UnsafePathException e) {
+      m = rules.overlay(t.release, scanned, t.expected); // t.expected itself if nothing changed: nothing rebuilt
+    } catch (UnsafePathException e) { // a path on disk, or its combination with the release, is not a valid tree
       metrics.scanFailed();
-      noteFailure(t, "the live tree " + t.id + " cannot be combined with its release: " + e.getMessage());
+      t.dirty = true;
+      noteFailure(t, "the live tree " + t.id + " holds a path that cannot be released (" + e.getMessage()
+          + "); fix or remove it, it is captured once it is valid");
       return null;
     }
     if (m.equals(t.expected)) {
