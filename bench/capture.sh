@@ -12,6 +12,7 @@
 #   capture_bench agents=N changes=M releases=R p50_ms=… p90_ms=… p99_ms=… max_ms=… mean_ms=…
 #   capture_phases write_to_proposal_p50_ms=… … commit_to_all_switched_p99_ms=…
 #   capture_commit proposal_to_rollout_p50_ms=… … rollout_to_commit_p99_ms=… (commit = publish + prepare)
+#   capture_cpu cpu_ms_per_change=… cpu_ms_per_change_per_agent=… busy_cores=… (the whole JVM, measured changes only)
 #
 # p99 is nearest-rank (of 50 changes: the largest). Goal: p99 < 2000 ms.
 #
@@ -26,7 +27,7 @@ N=10 M=50 WARMUP=3 PAUSE=500 KEEP=0
 while getopts "n:m:w:p:kh" o; do
   case "$o" in
     n) N=$OPTARG ;; m) M=$OPTARG ;; w) WARMUP=$OPTARG ;; p) PAUSE=$OPTARG ;; k) KEEP=1 ;;
-    *) sed -n '2,22p' "$0"; exit 2 ;;
+    *) sed -n '2,23p' "$0"; exit 2 ;;
   esac
 done
 

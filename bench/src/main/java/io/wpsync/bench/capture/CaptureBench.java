@@ -153,7 +153,14 @@ public final class CaptureBench {
 
   static void run(Cluster c, int changes, int warmup, long pause) throws Exception {
     List<Sample> samples = new ArrayList<>();
+    var os = (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+    long cpuStart = 0;
+    long wallStart = 0;
     for (int i = 0; i < warmup + changes; i++) {
+      if (i == warmup) {
+        cpuStart = os.getProcessCpuTime();
+        wallStart = System.nanoTime();
+      }
       AgentDaemon writer = c.agents.get(i % c.agents.size());
       String rel = "plugins/plugin-000/bench-change-" + i + ".php";
       String content = "<?php // change " + i + " written on " + writer.id() + "\n";
@@ -172,7 +179,13 @@ public final class CaptureBench {
           s.publishMs(), s.prepareMs(), s.switchMs(), s.release());
       Thread.sleep(pause);
     }
+    long cpuMs = (os.getProcessCpuTime() - cpuStart) / 1_000_000;
+    long wallMs = (System.nanoTime() - wallStart) / 1_000_000;
     report(c, samples);
+    // the whole JVM (every agent and the coordinator): what one change costs in CPU, all nodes together
+    System.out.printf(Locale.ROOT, "capture_cpu cpu_ms_per_change=%d cpu_ms_per_change_per_agent=%d busy_cores=%.2f of %d%n",
+        cpuMs / changes, cpuMs / changes / c.n, (double) cpuMs / Math.max(1, wallMs),
+        Runtime.getRuntime().availableProcessors());
   }
 
   /** Nanotime when every agent's current holds {@code rel} with {@code content}. */
