@@ -123,6 +123,12 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   private final Duration retiredWatch;
   private final CaptureMetrics metrics;
   private final ScheduledExecutorService exec;
+  /**
+   * Settles left trees, apart from the capture thread: a left tree that stopped being watched early
+   * is rescanned when it settles (a 20,000-file walk), and that must not delay the capture of a
+   * write to the live tree queued behind it.
+   */
+  private final ScheduledExecutorService settler;
   private final java.util.concurrent.ExecutorService storePool;
   private final ReentrantLock lock = new ReentrantLock();
 
@@ -233,6 +239,11 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       t.setDaemon(true);
       return t;
     });
+    this.settler = Executors.newSingleThreadScheduledExecutor(r -> {
+      Thread t = new Thread(r, "wpsync-settle-" + agentId);
+      t.setDaemon(true);
+      return t;
+    });
     java.util.concurrent.atomic.AtomicInteger n = new java.util.concurrent.atomic.AtomicInteger();
     this.storePool = Executors.newFixedThreadPool(STORE_THREADS, r -> {
       Thread t = new Thread(r, "wpsync-capture-store-" + n.incrementAndGet());
@@ -263,7 +274,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
           t.retiredAt = clock.millis();
           t.watchedToEnd = false;
           retired.put(id, t);
-          schedule(() -> settle(t), 0, TimeUnit.MILLISECONDS);
+          scheduleSettle(t, 0);
         }
       }
     } finally {
@@ -830,7 +841,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       r.closeWatcher();
       r.watchedToEnd = false;
     }
-    schedule(() -> settle(t), retiredWatch.toMillis(), TimeUnit.MILLISECONDS);
+    scheduleSettle(t, retiredWatch.toMillis());
   }
 
   /** End of a retired tree's watch: check it (only if it may have changed) and let retention have it. */
@@ -840,24 +851,29 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     }
     long started = System.nanoTime();
     boolean check = t.mayHaveChanged() || !t.watchedToEnd;
+    String how = check ? "rescanned" : "watched to the end";
+    if (check && unchangedWithoutLock(t)) {
+      check = false; // unwatched at the end, but a rescan finds exactly what was last acknowledged
+      how = "rescanned, unchanged";
+    }
     if (check) {
       LOG.debug("{}: final check by a rescan (dirty {}, incomplete {}, pending {}, unacked {}, watched {}, to the end {})",
           t.id, t.dirty, t.incomplete, t.debouncer.pending(), t.unacked != null, t.watcher != null, t.watchedToEnd);
       Result r = captureAndSend(t, "final check after leaving it");
       if (!r.outcome().equals("no-change") && !r.outcome().equals("proposed")) {
         t.failures++;
-        schedule(() -> settle(t), Math.min(MAX_BACKOFF_MS, 1000L << Math.min(t.failures, 5)), TimeUnit.MILLISECONDS);
+        scheduleSettle(t, Math.min(MAX_BACKOFF_MS, 1000L << Math.min(t.failures, 5)));
         return;
       }
       if (t.unacked != null || t.dirty) {
-        schedule(() -> settle(t), 1000, TimeUnit.MILLISECONDS);
+        scheduleSettle(t, 1000);
         return;
       }
     }
     lock.lock();
     try {
       if (t.dirty || t.unacked != null) {
-        schedule(() -> settle(t), 1000, TimeUnit.MILLISECONDS);
+        scheduleSettle(t, 1000);
         return;
       }
       t.closeWatcher();
@@ -865,11 +881,48 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       notes.write(t.id, new CaptureNotes.Note(null, true, true));
       pruneNotes();
       LOG.debug("{}: settled (nothing uncaptured; {}) in {} ms; retention may remove it", t.id,
-          check ? "rescanned" : "watched to the end", (System.nanoTime() - started) / 1_000_000);
+          how, (System.nanoTime() - started) / 1_000_000);
     } catch (IOException e) {
       LOG.warn("{}: cannot record that it is settled: {}", t.id, e.toString());
     } finally {
       lock.unlock();
+    }
+  }
+
+  /**
+   * For a left tree whose only doubt is that it was not watched to the end: rescans it WITHOUT the
+   * lock (nothing else touches a left, unsettled tree: retention and recycling wait for it) and
+   * says whether it holds exactly its last acknowledged state. Anything else, or any error, leaves
+   * the decision to the full capture path.
+   */
+  private boolean unchangedWithoutLock(Tree t) {
+    if (t.dirty || t.incomplete || t.unacked != null || t.debouncer.pending()) {
+      return false;
+    }
+    Manifest expected = t.expected;
+    try {
+      List<ManifestEntry> entries = scanner(t.release.pieceSize()).scanEntries(t.dir);
+      return rules.overlay(t.release, entries, expected) == expected && !t.dirty && t.unacked == null;
+    } catch (IOException | UnsafePathException | RuntimeException e) {
+      LOG.debug("{}: quick check before settling failed ({}); checking it the full way", t.id, e.toString());
+      return false;
+    }
+  }
+
+  private void scheduleSettle(Tree t, long delayMillis) {
+    if (state.get() == State.CLOSED) {
+      return;
+    }
+    try {
+      settler.schedule(() -> {
+        try {
+          settle(t);
+        } catch (RuntimeException e) {
+          LOG.warn("settling {} failed: {}", t.id, e.toString(), e);
+        }
+      }, delayMillis, TimeUnit.MILLISECONDS);
+    } catch (java.util.concurrent.RejectedExecutionException e) {
+      // closing
     }
   }
 
@@ -938,9 +991,11 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       return;
     }
     exec.shutdownNow();
+    settler.shutdownNow();
     storePool.shutdownNow();
     try {
       exec.awaitTermination(10, TimeUnit.SECONDS);
+      settler.awaitTermination(10, TimeUnit.SECONDS);
     } catch (InterruptedException e) {
       Thread.currentThread().interrupt();
     }

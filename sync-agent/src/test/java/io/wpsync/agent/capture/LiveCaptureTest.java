@@ -213,6 +213,36 @@ class LiveCaptureTest {
     assertThat(r2.entry("plugins/akismet/late.php")).isEmpty();
   }
 
+  /**
+   * More left trees than are watched at once: the oldest stop being watched before their grace
+   * ends and are rescanned when they settle (off the capture thread, without the lock); a write
+   * into one of them after its watcher closed is still found and proposed on its base.
+   */
+  @Test
+  void aLeftTreeNoLongerWatchedIsRescannedAtTheEndAndLosesNoWrite() throws Exception {
+    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r0");
+    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store),
+        CaptureRules.of(List.of(), List.of("uploads")), fast(), recorder, tmp.resolve("data/capture"),
+        Duration.ofSeconds(3), new SimpleMeterRegistry(), Clock.systemUTC());
+    capture.start("r0");
+    int switches = LiveCapture.MAX_WATCHED_RETIRED + 2;
+    for (int i = 1; i <= switches; i++) {
+      String id = "r" + i;
+      release(id, source(Integer.toString(i)), capture.reuseFor(id));
+      capture.aroundSwitch("r" + (i - 1), id, () -> sw.switchTo(id));
+    }
+    assertThat(capture.uncaptured()).hasSize(switches); // every left tree kept through its grace
+    // r0 left first: its watcher was closed when the cap was passed; write into it now
+    Files.writeString(layout.releaseDir("r0").resolve("plugins/akismet/unseen.php"), "<?php // after the watch");
+
+    await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+    assertThat(proposals).hasSize(1);
+    assertThat(proposals.get(0).base()).isEqualTo("r0");
+    assertThat(proposals.get(0).manifest().entry("plugins/akismet/unseen.php")).isPresent();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).containsExactly("wpsync-watch-r" + switches));
+  }
+
   @Test
   void aRollbackTargetIsPutBackToItsManifestFirst() throws Exception {
     release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
