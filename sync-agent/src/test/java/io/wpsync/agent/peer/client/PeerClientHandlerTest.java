@@ -26,6 +26,23 @@ class PeerClientHandlerTest {
     public void onClosed(PeerConnection peer, Throwable cause) { }
   };
 
+  private static final PeerAddress SERVER = new PeerAddress("server", "127.0.0.1", 1, false, null);
+  private static final HandshakeProofs SERVER_PROOFS = new PeerAuth("cluster", "server", SECRET).proofs();
+
+  private static PeerClientHandler newHandler() {
+    return new PeerClientHandler(PeerClientConfig.defaults(new PeerAuth("cluster", "client", SECRET)), SERVER);
+  }
+
+  /** Plays the server's side of the handshake on the channel, up to AUTH_OK. */
+  private static void serverAccepts(EmbeddedChannel ch) {
+    Message.Hello hello = ch.readOutbound();
+    byte[] serverNonce = HandshakeProofs.newNonce();
+    ch.writeInbound(new Message.Challenge("server", serverNonce,
+        SERVER_PROOFS.serverProof(hello.nodeId(), "server", hello.nonce(), serverNonce)));
+    assertThat((Object) ch.readOutbound()).isInstanceOf(Message.Auth.class);
+    ch.writeInbound(new Message.AuthOk());
+  }
+
   /**
    * On a fast loopback the event loop can finish the whole handshake before the connecting thread
    * has bound the connection object; the connection must still become ready (it used to complete
@@ -33,21 +50,12 @@ class PeerClientHandlerTest {
    */
   @Test
   void aHandshakeFinishedBeforeTheConnectionIsBoundCompletesOnBind() {
-    PeerAuth clientAuth = new PeerAuth("cluster", "client", SECRET);
-    HandshakeProofs serverProofs = new PeerAuth("cluster", "server", SECRET).proofs();
-    PeerAddress server = new PeerAddress("server", "127.0.0.1", 1, false, null);
-    PeerClientHandler handler = new PeerClientHandler(PeerClientConfig.defaults(clientAuth), server);
+    PeerClientHandler handler = newHandler();
     EmbeddedChannel ch = new EmbeddedChannel(handler);
-
-    Message.Hello hello = ch.readOutbound();
-    byte[] serverNonce = HandshakeProofs.newNonce();
-    ch.writeInbound(new Message.Challenge("server", serverNonce,
-        serverProofs.serverProof(hello.nodeId(), "server", hello.nonce(), serverNonce)));
-    assertThat((Object) ch.readOutbound()).isInstanceOf(Message.Auth.class);
-    ch.writeInbound(new Message.AuthOk());
+    serverAccepts(ch);
 
     assertThat(handler.ready).isNotDone(); // authenticated, but nothing to hand out yet
-    PeerConnection connection = new PeerConnection(server, ch, handler, QUIET);
+    PeerConnection connection = new PeerConnection(SERVER, ch, handler, QUIET);
     handler.bind(connection);
     assertThat(handler.ready).isCompletedWithValue(connection);
     ch.finishAndReleaseAll();
@@ -55,20 +63,13 @@ class PeerClientHandlerTest {
 
   @Test
   void aConnectionBoundFirstIsReadyWhenTheHandshakeEnds() {
-    PeerAuth clientAuth = new PeerAuth("cluster", "client", SECRET);
-    HandshakeProofs serverProofs = new PeerAuth("cluster", "server", SECRET).proofs();
-    PeerAddress server = new PeerAddress("server", "127.0.0.1", 1, false, null);
-    PeerClientHandler handler = new PeerClientHandler(PeerClientConfig.defaults(clientAuth), server);
+    PeerClientHandler handler = newHandler();
     EmbeddedChannel ch = new EmbeddedChannel(handler);
-    PeerConnection connection = new PeerConnection(server, ch, handler, QUIET);
+    PeerConnection connection = new PeerConnection(SERVER, ch, handler, QUIET);
     handler.bind(connection);
     assertThat(handler.ready).isNotDone();
 
-    Message.Hello hello = ch.readOutbound();
-    byte[] serverNonce = HandshakeProofs.newNonce();
-    ch.writeInbound(new Message.Challenge("server", serverNonce,
-        serverProofs.serverProof(hello.nodeId(), "server", hello.nonce(), serverNonce)));
-    ch.writeInbound(new Message.AuthOk());
+    serverAccepts(ch);
 
     assertThat(handler.ready).isCompletedWithValue(connection);
     ch.finishAndReleaseAll();
