@@ -154,6 +154,7 @@ public final class AgentDaemon implements Closeable {
         .sessionTimeoutMs((int) config.sessionTimeout().toMillis())
         .connectionTimeoutMs((int) Math.min(15_000, config.sessionTimeout().toMillis()))
         .retryPolicy(new BoundedExponentialBackoffRetry(200, 5_000, 29))
+        .ensembleTracker(false) // keep the --zk string as given: a Service or proxy address stays in use
         .build();
     closing(client::close);
     client.start();

@@ -8,7 +8,8 @@ import org.apache.curator.retry.ExponentialBackoffRetry;
 
 /**
  * Builds the coordinator's Curator client: scoped to the network's namespace, with a short session
- * timeout (fast failover; Curator's 60 s default is far too slow) and bounded retries.
+ * timeout (fast failover; Curator's 60 s default is far too slow), bounded retries, and the
+ * connect string kept as configured (no ensemble tracking).
  */
 public final class ZkClients {
   private ZkClients() {}
@@ -25,6 +26,9 @@ public final class ZkClients {
         .sessionTimeoutMs(session)
         .connectionTimeoutMs(Math.max(1000, session / 2))
         .retryPolicy(new ExponentialBackoffRetry(100, 8, Math.max(500, session / 3)))
+        // the connect string as given, always: Curator's ensemble tracker would replace it with the
+        // servers' own addresses from /zookeeper/config after a reconnect, bypassing a Service or proxy
+        .ensembleTracker(false)
         .build();
   }
 }
