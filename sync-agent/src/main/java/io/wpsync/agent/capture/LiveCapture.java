@@ -482,7 +482,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   }
 
   @Override
-  public Manifest holds(String releaseId) {
+  public Holdings holds(String releaseId) {
     lock.lock();
     try {
       if ((live != null && live.id.equals(releaseId)) || retired.containsKey(releaseId)) {
@@ -490,7 +490,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       }
       Manifest release = releaseManifest(releaseId);
       // usually it still holds its release exactly: then that manifest is the answer, nothing is rebuilt
-      return rules.overlay(release, scanner(release.pieceSize()).scanEntries(layout.releaseDir(releaseId)), release);
+      Scanner.Listing listing = scanner(release.pieceSize()).list(layout.releaseDir(releaseId));
+      return new Holdings(rules.overlay(release, listing.entries(), release), listing.unrecorded());
     } catch (IOException | UnsafePathException e) {
       LOG.info("{}: not recycled ({})", releaseId, e.toString());
       return null;

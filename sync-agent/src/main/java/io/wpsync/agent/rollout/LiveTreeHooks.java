@@ -29,7 +29,18 @@ public interface LiveTreeHooks {
    * What the (not current, settled) release directory {@code releaseId} really holds, from a rescan,
    * for recycling it into the next release; null if it cannot be told.
    */
-  io.wpsync.core.manifest.Manifest holds(String releaseId);
+  Holdings holds(String releaseId);
+
+  /**
+   * A release directory's content: {@code manifest} for what the capture looks at, and {@code
+   * unlisted}, the relative paths of anything else the rescan saw there (excluded, linked, ...).
+   */
+  record Holdings(io.wpsync.core.manifest.Manifest manifest, java.util.List<String> unlisted) {
+    public Holdings {
+      java.util.Objects.requireNonNull(manifest, "manifest");
+      unlisted = java.util.List.copyOf(unlisted);
+    }
+  }
 
   /** Release directories retention must keep: they may hold writes not yet captured. */
   Set<String> uncaptured();

@@ -195,11 +195,11 @@ public final class LocalReleases implements ReleaseWorkspace {
     if (s == null || s.equals(current()) || !layout.isComplete(s)) {
       return false;
     }
-    Manifest holds = hooks.holds(s);
+    LiveTreeHooks.Holdings holds = hooks.holds(s);
     if (holds == null) {
       return false;
     }
-    return recycler.recycle(s, holds, releaseId, manifest, reuse).isPresent();
+    return recycler.recycle(s, holds.manifest(), holds.unlisted(), releaseId, manifest, reuse).isPresent();
   }
 
   /**

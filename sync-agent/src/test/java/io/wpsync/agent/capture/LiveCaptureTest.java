@@ -270,10 +270,12 @@ class LiveCaptureTest {
     await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
     Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/stale.log"), "left behind");
 
-    Manifest holds = capture.holds("r1");
+    var holds = capture.holds("r1");
+    assertThat(holds.unlisted()).as("what the rescan saw beside the manifest")
+        .contains("plugins/akismet/stale.log", "uploads");
     Manifest v3 = release3();
     var rec = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), Clock.systemUTC())
-        .recycle("r1", holds, "r3", v3, capture.reuseFor("r3"));
+        .recycle("r1", holds.manifest(), holds.unlisted(), "r3", v3, capture.reuseFor("r3"));
 
     assertThat(rec).isPresent();
     assertThat(layout.releaseIds()).containsExactlyInAnyOrder("r2", "r3");

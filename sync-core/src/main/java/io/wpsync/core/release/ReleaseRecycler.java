@@ -74,6 +74,17 @@ public final class ReleaseRecycler {
    */
   public Optional<ReleaseRecord> recycle(String spareId, Manifest spareHolds, String id, Manifest manifest,
       ReleaseMaterializer.Reuse reuse) throws IOException {
+    return recycle(spareId, spareHolds, null, id, manifest, reuse);
+  }
+
+  /**
+   * Like {@link #recycle(String, Manifest, String, Manifest, ReleaseMaterializer.Reuse)}, told what
+   * else the spare holds: {@code unlisted}, the relative paths a rescan saw but {@code spareHolds}
+   * does not describe (null: unknown). Only when that names something besides the linked paths is
+   * the whole directory tree listed again to delete what the manifest does not hold.
+   */
+  public Optional<ReleaseRecord> recycle(String spareId, Manifest spareHolds, List<String> unlisted, String id,
+      Manifest manifest, ReleaseMaterializer.Reuse reuse) throws IOException {
     ReleaseLayout.checkId(spareId);
     ReleaseLayout.checkId(id);
     Objects.requireNonNull(reuse, "reuse");
@@ -99,7 +110,7 @@ public final class ReleaseRecycler {
     boolean recordWritten = false;
     boolean published = false;
     try {
-      int changed = apply(staging, spareHolds, manifest, reuse);
+      int changed = apply(staging, spareHolds, manifest, reuse, mayHoldMore(unlisted));
       ReleaseRecord record = new ReleaseRecord(id, manifest.id(), options.mode(), clock.instant(), options.linkedPaths());
       Durable.writeAtomically(layout.recordFile(id), record.encode(), layout.metaDir(), true);
       recordWritten = true;
@@ -125,7 +136,20 @@ public final class ReleaseRecycler {
   }
 
   /** Applies {@code have -> want} to the tree under {@code root}; returns how many paths changed. */
-  private int apply(Path root, Manifest have, Manifest want, ReleaseMaterializer.Reuse reuse) throws IOException {
+  private boolean mayHoldMore(List<String> unlisted) {
+    if (unlisted == null) {
+      return true;
+    }
+    for (String path : unlisted) {
+      if (!options.linkedPaths().containsKey(path)) {
+        return true;
+      }
+    }
+    return false;
+  }
+
+  private int apply(Path root, Manifest have, Manifest want, ReleaseMaterializer.Reuse reuse, boolean prune)
+      throws IOException {
     ManifestDiff d = ManifestDiff.between(have, want);
     Set<Path> touchedDirs = new LinkedHashSet<>();
     List<Path> copies = new ArrayList<>();
@@ -178,11 +202,14 @@ public final class ReleaseRecycler {
       Files.setPosixFilePermissions(dir, Modes.permissions(options.mode().directoryMode(e.mode())));
       touchedDirs.add(dir);
     }
-    Map<String, ManifestEntry> wanted = new HashMap<>(want.size() * 2);
-    for (ManifestEntry e : want.entries()) {
-      wanted.put(e.path(), e); // one hash lookup per listed name below, not a binary search
+    int pruned = 0;
+    if (prune) { // something besides the manifest and the linked paths was seen: list every directory
+      Map<String, ManifestEntry> wanted = new HashMap<>(want.size() * 2);
+      for (ManifestEntry e : want.entries()) {
+        wanted.put(e.path(), e); // one hash lookup per listed name below, not a binary search
+      }
+      pruned = prune(root, "", wanted, touchedDirs);
     }
-    int pruned = prune(root, "", wanted, touchedDirs);
     for (Path p : copies) {
       Durable.force(p);
     }

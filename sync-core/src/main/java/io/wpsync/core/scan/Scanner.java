@@ -117,13 +117,27 @@ public final class Scanner implements AutoCloseable {
    * @throws IOException if the tree cannot be read
    */
   public List<ManifestEntry> scanEntries(Path root) throws IOException, UnsafePathException {
+    return list(root).entries();
+  }
+
+  /**
+   * What is on disk under {@code root}: the recorded entries as {@link #scanEntries} gives them, and
+   * the relative paths of what the walk saw but did not record (excluded or outside every rule,
+   * special files, directories holding nothing recorded; an excluded directory is listed, not
+   * entered). A caller that must leave nothing but a manifest's entries (release recycling) needs to
+   * look further only if that second list says there is something.
+   */
+  public Listing list(Path root) throws IOException, UnsafePathException {
     Walked w = walk(root);
     w.entries().sort(Comparator.comparing(ManifestEntry::path, Manifest.PATH_ORDER));
     scans.increment();
-    return w.entries();
+    return new Listing(w.entries(), List.copyOf(w.unrecorded()));
   }
 
-  private record Walked(Path base, List<ManifestEntry> entries) { }
+  /** Entries recorded (sorted, not validated), and relative paths seen but not recorded. */
+  public record Listing(List<ManifestEntry> entries, List<String> unrecorded) { }
+
+  private record Walked(Path base, List<ManifestEntry> entries, List<String> unrecorded) { }
 
   private Walked walk(Path root) throws IOException, UnsafePathException {
     Path base = root.toRealPath();
@@ -143,7 +157,7 @@ public final class Scanner implements AutoCloseable {
           base, entries.size(), (walked - started) / 1_000_000, walk.hits, walk.pending.size(),
           (System.nanoTime() - walked) / 1_000_000);
     }
-    return new Walked(base, entries);
+    return new Walked(base, entries, walk.unrecorded);
   }
 
   /**

@@ -47,6 +47,8 @@ final class TreeWalk {
   static final class Result {
     final List<ManifestEntry> entries = new ArrayList<>();
     final List<Pending> pending = new ArrayList<>();
+    /** Names seen on disk but not recorded (excluded, out of every rule, special files, empty of records). */
+    final List<String> unrecorded = new ArrayList<>();
     long hits;
     long misses;
     long skipped;
@@ -58,6 +60,7 @@ final class TreeWalk {
       for (Pending p : other.pending) {
         pending.add(p.shifted(offset));
       }
+      unrecorded.addAll(other.unrecorded);
       hits += other.hits;
       misses += other.misses;
       skipped += other.skipped;
@@ -126,6 +129,8 @@ final class TreeWalk {
     for (Upper u : uppers) {
       if (u.recorded) {
         top.entries.add(ManifestEntry.directory(u.rel, u.permissions));
+      } else {
+        top.unrecorded.add(u.rel);
       }
     }
     return top;
@@ -175,6 +180,8 @@ final class TreeWalk {
       if (below || asDir) {
         r.entries.set(0, ManifestEntry.directory(rel, stamp.permissions()));
         r.recorded = true;
+      } else {
+        r.unrecorded.add(rel);
       }
       return r;
     } catch (IOException e) {
@@ -193,6 +200,8 @@ final class TreeWalk {
       if (below || asDir) {
         out.entries.set(slot, ManifestEntry.directory(rel, stamp.permissions()));
         recorded[0] = true;
+      } else {
+        out.unrecorded.add(rel);
       }
     }, () -> recorded[0] = true);
     return recorded[0];
@@ -227,10 +236,11 @@ final class TreeWalk {
         boolean asFile = c.recordsFile();
         boolean descend = c.descends();
         boolean asDir = c.recordsDirectory();
+        String rel = prefix.isEmpty() ? name : prefix + "/" + name;
         if (!asFile && !descend && !asDir) {
+          out.unrecorded.add(rel);
           continue; // excluded, or no rule reaches it: not even an lstat
         }
-        String rel = prefix.isEmpty() ? name : prefix + "/" + name;
         FileStamp stamp;
         try {
           stamp = FileStamp.read(p);
@@ -239,6 +249,7 @@ final class TreeWalk {
           continue;
         }
         if (stamp.isDirectory() ? !descend && !asDir : !asFile) {
+          out.unrecorded.add(rel);
           continue;
         }
         FileNames.checkDecoded(rel, "file name", name);
@@ -288,6 +299,7 @@ final class TreeWalk {
         onRecord.run();
       } else {
         out.skipped++;
+        out.unrecorded.add(ch.rel());
         log.warn("skipping {} '{}': only files, directories and symlinks are synced", stamp.typeName(), ch.rel());
       }
     }

@@ -67,6 +67,36 @@ class ReleaseRecyclerTest {
     return Files.readAttributes(p, BasicFileAttributes.class, LinkOption.NOFOLLOW_LINKS).fileKey();
   }
 
+  /**
+   * Told by a rescan what the spare holds beside its manifest, the recycler lists the whole tree
+   * again only if that is more than the linked paths, and the result is exact either way.
+   */
+  @Test
+  void whatTheRescanSawDecidesWhetherTheTreeIsListedAgain() throws Exception {
+    Manifest v1 = v1();
+    new ReleaseMaterializer(layout, store, live, clock).materialize("r1", v1);
+    Path r1 = layout.releaseDir("r1");
+    Files.createDirectories(r1.resolve("cache/page"));
+    Files.writeString(r1.resolve("cache/page/index.html"), "stale page"); // excluded: the rescan lists, not enters
+    io.wpsync.core.scan.Scanner.Listing seen;
+    try (var scanner = io.wpsync.core.scan.Scanner.builder().build()) {
+      seen = scanner.list(r1);
+    }
+    assertThat(seen.unrecorded()).containsExactlyInAnyOrder("cache", "uploads");
+
+    ReleaseRecycler recycler = new ReleaseRecycler(layout, store, live, clock);
+    assertThat(recycler.recycle("r1", v1, seen.unrecorded(), "r2", v2(), ReleaseMaterializer.Reuse.NONE)).isPresent();
+    assertThat(new ReleaseVerifier(layout, store).verify("r2", v2()).problems()).isEmpty();
+    assertThat(Files.exists(layout.releaseDir("r2").resolve("cache"))).isFalse();
+
+    try (var scanner = io.wpsync.core.scan.Scanner.builder().build()) {
+      seen = scanner.list(layout.releaseDir("r2"));
+    }
+    assertThat(seen.unrecorded()).containsExactly("uploads"); // only the linked path: no second listing needed
+    assertThat(recycler.recycle("r2", v2(), seen.unrecorded(), "r3", v1, ReleaseMaterializer.Reuse.NONE)).isPresent();
+    assertThat(new ReleaseVerifier(layout, store).verify("r3", v1).problems()).isEmpty();
+  }
+
   @Test
   void theSpareBecomesTheNewReleaseByItsDifferenceOnly() throws Exception {
     Manifest v1 = v1();
