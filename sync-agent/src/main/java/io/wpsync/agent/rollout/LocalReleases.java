@@ -64,8 +64,8 @@ public final class LocalReleases implements ReleaseWorkspace {
   private final Sources sources;
   private final Clock clock;
   private volatile LiveTreeHooks live;
-  private volatile io.wpsync.core.release.ReleaseRecycler recycler;
-  /** A release retention would delete, kept to be recycled into the next one (live mode). */
+  private final io.wpsync.core.release.ReleaseRecycler recycler;
+  /** A release retention would delete, kept to be recycled into the next one. */
   private volatile String spare;
   private long lastGcMillis;
   /**
@@ -85,6 +85,7 @@ public final class LocalReleases implements ReleaseWorkspace {
     this.downloader = downloader;
     this.sources = sources;
     this.clock = clock;
+    this.recycler = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), clock);
   }
 
   /**
@@ -92,7 +93,6 @@ public final class LocalReleases implements ReleaseWorkspace {
    * local-change capture so no write is lost (see {@link LiveTreeHooks}).
    */
   public void useLiveTree(LiveTreeHooks hooks) {
-    this.recycler = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), clock);
     this.live = hooks;
   }
 
@@ -138,7 +138,11 @@ public final class LocalReleases implements ReleaseWorkspace {
       LiveTreeHooks hooks = live;
       String how = "built";
       if (hooks == null) {
-        materializer.materialize(releaseId, manifest);
+        if (recycleReadOnlySpare(releaseId, manifest)) {
+          how = "recycled";
+        } else {
+          materializer.materialize(releaseId, manifest);
+        }
       } else {
         var reuse = hooks.reuseFor(releaseId);
         if (recycleSpare(hooks, releaseId, manifest, reuse)) {
@@ -200,6 +204,33 @@ public final class LocalReleases implements ReleaseWorkspace {
       return false;
     }
     return recycler.recycle(s, holds.manifest(), holds.unlisted(), releaseId, manifest, reuse).isPresent();
+  }
+
+  /**
+   * Read-only mode: turns the spare into {@code releaseId} by its difference from the spare's own
+   * manifest (nothing but a root process can write into a read-only release, see {@link
+   * io.wpsync.core.release.ReleaseMode#READ_ONLY}); every directory is still listed for anything the
+   * manifest does not hold. False if there is no usable spare.
+   */
+  private boolean recycleReadOnlySpare(String releaseId, Manifest manifest) throws IOException {
+    String s = spare;
+    spare = null;
+    if (s == null || s.equals(current()) || !layout.isComplete(s)) {
+      return false;
+    }
+    Optional<ReleaseRecord> record = layout.record(s);
+    if (record.isEmpty()) {
+      return false;
+    }
+    Manifest holds;
+    try {
+      holds = manifests.get(record.get().manifestId());
+    } catch (IOException e) {
+      LOG.info("{}: not recycled ({})", s, e.toString());
+      return false;
+    }
+    return recycler.recycle(s, holds, null, releaseId, manifest, io.wpsync.core.release.ReleaseMaterializer.Reuse.NONE)
+        .isPresent();
   }
 
   /**
@@ -290,14 +321,14 @@ public final class LocalReleases implements ReleaseWorkspace {
   @Override
   public void cleanUp(Set<String> pinned) throws IOException {
     LiveTreeHooks hooks = live;
+    pinned = new HashSet<>(pinned);
     if (hooks != null) {
-      pinned = new HashSet<>(pinned);
       pinned.addAll(hooks.uncaptured()); // never delete a directory that may hold uncaptured writes
-      List<String> removable = retention.removable(pinned);
-      spare = removable.isEmpty() ? null : removable.get(0); // recycled into the next release instead
-      if (spare != null) {
-        pinned.add(spare);
-      }
+    }
+    List<String> removable = retention.removable(pinned);
+    spare = removable.isEmpty() ? null : removable.get(0); // recycled into the next release instead
+    if (spare != null) {
+      pinned.add(spare);
     }
     ReleaseRetention.Result r = retention.cleanup(pinned);
     if (!r.removed().isEmpty()) {

@@ -27,7 +27,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Turns a release directory retention would delete (a <em>spare</em>) into a new LIVE release by
+ * Turns a release directory retention would delete (a <em>spare</em>) into a new release (LIVE or
+ * READ_ONLY, the spare's own mode) by
  * applying only the difference, instead of building 20,000 files anew and deleting 20,000 others:
  * the cost of a small change becomes the size of the change.
  *
@@ -67,8 +68,8 @@ public final class ReleaseRecycler {
   /**
    * Makes release {@code id} (holding {@code manifest}) out of release {@code spareId}.
    *
-   * @return the new record, or empty if the spare cannot be recycled (not a complete LIVE release
-   *     with the same linked paths, or {@code id} exists already); nothing was changed then
+   * @return the new record, or empty if the spare cannot be recycled (not a complete release of this
+   *     recycler's mode with the same linked paths, or {@code id} exists already); nothing was changed then
    * @throws io.wpsync.core.store.NoSuchObjectException if a new file is neither reusable nor stored
    *     (the spare is gone then: it was no longer a release from the first step)
    */
@@ -88,12 +89,11 @@ public final class ReleaseRecycler {
     ReleaseLayout.checkId(spareId);
     ReleaseLayout.checkId(id);
     Objects.requireNonNull(reuse, "reuse");
-    if (options.mode() != ReleaseMode.LIVE || spareId.equals(id) || Files.exists(layout.releaseDir(id),
-        LinkOption.NOFOLLOW_LINKS)) {
+    if (spareId.equals(id) || Files.exists(layout.releaseDir(id), LinkOption.NOFOLLOW_LINKS)) {
       return Optional.empty();
     }
     Optional<ReleaseRecord> spare = layout.isComplete(spareId) ? layout.record(spareId) : Optional.empty();
-    if (spare.isEmpty() || spare.get().mode() != ReleaseMode.LIVE
+    if (spare.isEmpty() || spare.get().mode() != options.mode()
         || !spare.get().linkedPaths().equals(options.linkedPaths())) {
       return Optional.empty();
     }
@@ -151,17 +151,18 @@ public final class ReleaseRecycler {
   private int apply(Path root, Manifest have, Manifest want, ReleaseMaterializer.Reuse reuse, boolean prune)
       throws IOException {
     ManifestDiff d = ManifestDiff.between(have, want);
+    Opener opener = new Opener(root, want);
     Set<Path> touchedDirs = new LinkedHashSet<>();
     List<Path> copies = new ArrayList<>();
     List<ManifestEntry> removed = new ArrayList<>(d.removed());
     Collections.reverse(removed); // children before parents
     for (ManifestEntry e : removed) {
-      delete(root, e.path(), touchedDirs);
+      delete(root, e.path(), touchedDirs, opener);
     }
     List<ManifestEntry> put = new ArrayList<>(d.added());
     for (ManifestDiff.Change c : d.changed()) {
       if (c.typeChanged()) {
-        delete(root, c.path(), touchedDirs);
+        delete(root, c.path(), touchedDirs, opener);
       }
       put.add(c.after());
     }
@@ -173,6 +174,7 @@ public final class ReleaseRecycler {
     for (ManifestEntry e : put) {
       Path target = root.resolve(e.path());
       touchedDirs.add(target.getParent());
+      opener.open(target.getParent());
       switch (e.type()) {
         case DIRECTORY -> {
           if (!Files.isDirectory(target, LinkOption.NOFOLLOW_LINKS)) {
@@ -186,8 +188,15 @@ public final class ReleaseRecycler {
           Path same = reuse.fileFor(e);
           boolean[] copied = new boolean[1];
           replace(target, t -> {
-            if (same == null || !placer.tryLink(same, t)) {
-              placer.copy(store.objectPath(e.digest()), t, options.mode().fileMode(e.mode()));
+            if (same != null && placer.tryLink(same, t)) {
+              return;
+            }
+            Path object = store.objectPath(e.digest());
+            int fileMode = options.mode().fileMode(e.mode());
+            if (options.mode().linksFile(e.mode())) { // READ_ONLY: a hard link to the 0444 object
+              copied[0] = !placer.linkOrCopy(object, t, fileMode);
+            } else {
+              placer.copy(object, t, fileMode);
               copied[0] = true;
             }
           });
@@ -197,19 +206,20 @@ public final class ReleaseRecycler {
         }
       }
     }
-    for (ManifestEntry e : dirs) {
-      Path dir = root.resolve(e.path());
-      Files.setPosixFilePermissions(dir, Modes.permissions(options.mode().directoryMode(e.mode())));
-      touchedDirs.add(dir);
-    }
     int pruned = 0;
     if (prune) { // something besides the manifest and the linked paths was seen: list every directory
       Map<String, ManifestEntry> wanted = new HashMap<>(want.size() * 2);
       for (ManifestEntry e : want.entries()) {
         wanted.put(e.path(), e); // one hash lookup per listed name below, not a binary search
       }
-      pruned = prune(root, "", wanted, touchedDirs);
+      pruned = prune(root, "", wanted, touchedDirs, opener);
     }
+    for (ManifestEntry e : dirs) { // after every write into them
+      Path dir = root.resolve(e.path());
+      Files.setPosixFilePermissions(dir, Modes.permissions(options.mode().directoryMode(e.mode())));
+      touchedDirs.add(dir);
+    }
+    opener.close();
     for (Path p : copies) {
       Durable.force(p);
     }
@@ -227,7 +237,7 @@ public final class ReleaseRecycler {
    * WordPress wrote where the capture does not look (caches, logs) must not survive into another
    * release. Lists directories only; recurses into the manifest's directories.
    */
-  private int prune(Path root, String rel, Map<String, ManifestEntry> want, Set<Path> touchedDirs)
+  private int prune(Path root, String rel, Map<String, ManifestEntry> want, Set<Path> touchedDirs, Opener opener)
       throws IOException {
     Path dir = rel.isEmpty() ? root : root.resolve(rel);
     int n = 0;
@@ -246,6 +256,7 @@ public final class ReleaseRecycler {
         }
       } else if (!options.linkedPaths().containsKey(child)) {
         Path p = dir.resolve(name);
+        opener.open(dir);
         if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
           Trees.deleteTree(p);
         } else {
@@ -256,9 +267,49 @@ public final class ReleaseRecycler {
       }
     }
     for (String sub : subdirs) {
-      n += prune(root, sub, want, touchedDirs);
+      n += prune(root, sub, want, touchedDirs, opener);
     }
     return n;
+  }
+
+  /**
+   * READ_ONLY releases have no write bit on their directories (0555): a directory this change writes
+   * into is made owner-writable first, and every one opened gets its release mode back at the end
+   * ({@link #close}). LIVE directories are writable already: nothing to do.
+   */
+  private final class Opener {
+    private final Path root;
+    private final Manifest want;
+    private final Set<Path> opened = new LinkedHashSet<>();
+
+    Opener(Path root, Manifest want) {
+      this.root = root;
+      this.want = want;
+    }
+
+    void open(Path dir) throws IOException {
+      if (options.mode() != ReleaseMode.READ_ONLY || !opened.add(dir)) {
+        return;
+      }
+      Set<java.nio.file.attribute.PosixFilePermission> perms =
+          Files.getPosixFilePermissions(dir, LinkOption.NOFOLLOW_LINKS);
+      if (perms.add(java.nio.file.attribute.PosixFilePermission.OWNER_WRITE)) {
+        Files.setPosixFilePermissions(dir, perms);
+      }
+    }
+
+    void close() throws IOException {
+      for (Path dir : opened) {
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+          continue; // removed by this change
+        }
+        String rel = root.relativize(dir).toString();
+        Optional<ManifestEntry> e = rel.isEmpty() ? Optional.empty() : want.entry(rel);
+        int mode = rel.isEmpty() ? options.mode().rootMode() : options.mode().directoryMode(e.map(ManifestEntry::mode)
+            .orElse(0755));
+        Files.setPosixFilePermissions(dir, Modes.permissions(mode));
+      }
+    }
   }
 
   private interface Creator {
@@ -276,8 +327,13 @@ public final class ReleaseRecycler {
     }
   }
 
-  private static void delete(Path root, String rel, Set<Path> touchedDirs) throws IOException {
+  private static void delete(Path root, String rel, Set<Path> touchedDirs, Opener opener) throws IOException {
     Path p = root.resolve(rel);
+    String parentRel = PathRules.parentOf(rel);
+    Path parentDir = parentRel == null ? root : root.resolve(parentRel);
+    if (Files.isDirectory(parentDir, LinkOption.NOFOLLOW_LINKS)) {
+      opener.open(parentDir);
+    }
     try {
       if (Files.isDirectory(p, LinkOption.NOFOLLOW_LINKS)) {
         Trees.deleteTree(p);

@@ -16,7 +16,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Recycling a LIVE release that retention would delete into the next one, by its difference only. */
+/** Recycling a release that retention would delete into the next one, by its difference only. */
 class ReleaseRecyclerTest {
   @TempDir Path dir;
   FileContentStore store;
@@ -125,6 +125,29 @@ class ReleaseRecyclerTest {
     // a mode change is a new file: the file shared with another release keeps its mode
     assertThat(ReleaseMaterializerTest.mode(r2.resolve("plugins/a/run.sh"))).isEqualTo(0755);
     assertThat(ReleaseMaterializerTest.mode(sharedElsewhere)).isEqualTo(0644);
+  }
+
+  @Test
+  void aReadOnlySpareBecomesTheNextReadOnlyRelease() throws Exception {
+    ReleaseOptions readOnly = ReleaseOptions.defaults();
+    Manifest v1 = v1();
+    new ReleaseMaterializer(layout, store, readOnly, clock).materialize("r1", v1);
+    Object unchanged = inode(layout.releaseDir("r1").resolve("plugins/a/a.php"));
+    Manifest v2 = v2();
+
+    var rec = new ReleaseRecycler(layout, store, readOnly, clock).recycle("r1", v1, "r2", v2, ReleaseMaterializer.Reuse.NONE);
+
+    assertThat(rec).isPresent();
+    assertThat(rec.get().mode()).isEqualTo(ReleaseMode.READ_ONLY);
+    assertThat(layout.releaseIds()).containsExactly("r2");
+    assertThat(new ReleaseVerifier(layout, store).verify("r2", v2).problems()).isEmpty();
+    Path r2 = layout.releaseDir("r2");
+    assertThat(inode(r2.resolve("plugins/a/a.php"))).as("unchanged: the same store-linked file").isEqualTo(unchanged);
+    // every directory it wrote into is read-only again, the new one too
+    assertThat(ReleaseMaterializerTest.mode(r2)).isEqualTo(0555);
+    assertThat(ReleaseMaterializerTest.mode(r2.resolve("plugins/a"))).isEqualTo(0555);
+    assertThat(ReleaseMaterializerTest.mode(r2.resolve("plugins/new"))).isEqualTo(0550);
+    assertThat(ReleaseMaterializerTest.mode(r2.resolve("plugins/new/new.php"))).isEqualTo(0444);
   }
 
   @Test
