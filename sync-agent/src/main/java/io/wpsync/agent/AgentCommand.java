@@ -94,6 +94,11 @@ public final class AgentCommand implements Callable<Integer> {
       description = "Grace G: how long the agent may lag the committed release (and, with --zk-loss-policy=strict, be without ZooKeeper) before /readyz fails; e.g. 500ms, 30s, 2m (default: ${DEFAULT-VALUE}; env WPSYNC_BEHIND_GRACE).")
   Duration behindGrace;
 
+  @Option(names = "--previous-grace", defaultValue = "${env:WPSYNC_PREVIOUS_GRACE:-60s}", paramLabel = "DURATION",
+      converter = FlagConverters.DurationConverter.class,
+      description = "How long a release stays on disk after current left it, for requests that resolved it before the switch (the longest PHP request; in live mode also how long the left tree is watched for late writes); e.g. 30s, 2m (default: ${DEFAULT-VALUE}; env WPSYNC_PREVIOUS_GRACE).")
+  Duration previousGrace;
+
   @Option(names = "--zk-loss-policy", defaultValue = "${env:WPSYNC_ZK_LOSS_POLICY:-serve}", paramLabel = "serve|strict",
       converter = FlagConverters.ZkLossPolicyConverter.class,
       description = "When ZooKeeper is unreachable: serve keeps serving the last committed release and stays ready; strict turns not-ready after the grace (default: ${DEFAULT-VALUE}; env WPSYNC_ZK_LOSS_POLICY).")
@@ -182,6 +187,7 @@ public final class AgentCommand implements Callable<Integer> {
           .withZone(zone == null || zone.isBlank() ? null : zone)
           .withKeep(keep)
           .withBehindGrace(behindGrace)
+          .withPreviousGrace(previousGrace)
           .withZkLossPolicy(zkLossPolicy)
           .withSessionTimeout(sessionTimeout)
           .withCapture(capture);

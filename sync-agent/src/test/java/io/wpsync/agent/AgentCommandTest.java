@@ -50,6 +50,7 @@ class AgentCommandTest {
     assertThat(c.mode()).isEqualTo(AgentMode.READ_ONLY);
     assertThat(c.keep()).isEqualTo(5);
     assertThat(c.behindGrace()).isEqualTo(Duration.ofSeconds(30));
+    assertThat(c.previousGrace()).isEqualTo(Duration.ofSeconds(60));
     assertThat(c.zkLossPolicy()).isEqualTo(ZkLossPolicy.SERVE);
     assertThat(c.sessionTimeout()).isEqualTo(Duration.ofSeconds(10));
     assertThat(c.links()).isEmpty();
@@ -60,7 +61,8 @@ class AgentCommandTest {
   void parsesEveryFlag() {
     AgentConfig c = parse("--network", "blog", "--http", "127.0.0.1:9000", "--p2p", "[::1]:7000", "--token-file",
         "/etc/t", "--mode", "live", "--link", "uploads=/mnt/uploads", "--link", "cache/x=/mnt/x", "--zone", "eu-1a",
-        "--keep", "3", "--behind-grace", "500ms", "--zk-loss-policy", "strict", "--session-timeout", "PT4S");
+        "--keep", "3", "--behind-grace", "500ms", "--zk-loss-policy", "strict", "--session-timeout", "PT4S",
+        "--previous-grace", "2m");
     assertThat(c.network()).isEqualTo("blog");
     assertThat(c.http()).isEqualTo(new HostPort("127.0.0.1", 9000));
     assertThat(c.p2p()).isEqualTo(new HostPort("::1", 7000));
@@ -71,6 +73,7 @@ class AgentCommandTest {
     assertThat(c.zone()).isEqualTo("eu-1a");
     assertThat(c.keep()).isEqualTo(3);
     assertThat(c.behindGrace()).isEqualTo(Duration.ofMillis(500));
+    assertThat(c.previousGrace()).isEqualTo(Duration.ofMinutes(2));
     assertThat(c.zkLossPolicy()).isEqualTo(ZkLossPolicy.STRICT);
     assertThat(c.sessionTimeout()).isEqualTo(Duration.ofSeconds(4));
   }
@@ -109,7 +112,7 @@ class AgentCommandTest {
     assertThat(cl.execute("--help")).isZero();
     String help = out.toString();
     for (String flag : List.of("--id", "--network", "--data", "--root", "--http", "--p2p", "--zk", "--secret-file",
-        "--token-file", "--mode", "--link", "--zone", "--keep", "--behind-grace", "--zk-loss-policy",
+        "--token-file", "--mode", "--link", "--zone", "--keep", "--behind-grace", "--previous-grace", "--zk-loss-policy",
         "--session-timeout")) {
       assertThat(help).contains(flag);
       String env = "WPSYNC_" + flag.substring(2).toUpperCase().replace('-', '_');
