@@ -192,11 +192,17 @@ public final class LocalReleases implements ReleaseWorkspace {
    * applying only the difference, after rescanning what the spare really holds. False if there is
    * no usable spare; the release is then built anew.
    */
-  private boolean recycleSpare(LiveTreeHooks hooks, String releaseId, Manifest manifest,
-      io.wpsync.core.release.ReleaseMaterializer.Reuse reuse) throws IOException {
+  /** The spare chosen by the last clean-up, if it is still a complete release other than current; used once. */
+  private String takeSpare() throws IOException {
     String s = spare;
     spare = null;
-    if (s == null || s.equals(current()) || !layout.isComplete(s)) {
+    return s == null || s.equals(current()) || !layout.isComplete(s) ? null : s;
+  }
+
+  private boolean recycleSpare(LiveTreeHooks hooks, String releaseId, Manifest manifest,
+      io.wpsync.core.release.ReleaseMaterializer.Reuse reuse) throws IOException {
+    String s = takeSpare();
+    if (s == null) {
       return false;
     }
     LiveTreeHooks.Holdings holds = hooks.holds(s);
@@ -213,9 +219,8 @@ public final class LocalReleases implements ReleaseWorkspace {
    * manifest does not hold. False if there is no usable spare.
    */
   private boolean recycleReadOnlySpare(String releaseId, Manifest manifest) throws IOException {
-    String s = spare;
-    spare = null;
-    if (s == null || s.equals(current()) || !layout.isComplete(s)) {
+    String s = takeSpare();
+    if (s == null) {
       return false;
     }
     Optional<ReleaseRecord> record = layout.record(s);

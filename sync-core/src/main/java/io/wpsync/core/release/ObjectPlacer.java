@@ -61,6 +61,26 @@ final class ObjectPlacer {
   }
 
   /**
+   * Places file entry {@code e} at the new path {@code target} as a release of {@code mode} wants
+   * it: a hard link to {@code same} (the same content in another release) when given and linkable,
+   * else a hard link to the store's 0444 object where the mode allows, else a copy of the object.
+   * Returns true if it copied (the caller fsyncs the copy).
+   */
+  boolean placeFile(io.wpsync.core.manifest.ManifestEntry e, Path target, Path same,
+      io.wpsync.core.store.ContentStore store, ReleaseMode mode) throws IOException {
+    if (same != null && tryLink(same, target)) {
+      return false;
+    }
+    Path object = store.objectPath(e.digest());
+    int fileMode = mode.fileMode(e.mode());
+    if (mode.linksFile(e.mode())) {
+      return !linkOrCopy(object, target, fileMode);
+    }
+    copy(object, target, fileMode);
+    return true;
+  }
+
+  /**
    * Hard-links an existing file (not a store object) at {@code target}; false if it vanished or
    * cannot be linked (the caller then copies the object instead).
    */

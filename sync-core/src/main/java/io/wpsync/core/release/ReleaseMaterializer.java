@@ -247,20 +247,8 @@ public final class ReleaseMaterializer {
       Files.createSymbolicLink(target, Path.of(e.target()));
       return;
     }
-    Path same = reuse.fileFor(e);
-    if (same != null && placer.tryLink(same, target)) {
-      return;
+    if (placer.placeFile(e, target, reuse.fileFor(e), store, options.mode())) {
+      copied.add(target);
     }
-    Path object = store.objectPath(e.digest());
-    ReleaseMode mode = options.mode();
-    int fileMode = mode.fileMode(e.mode());
-    if (mode.linksFile(e.mode())) {
-      if (placer.linkOrCopy(object, target, fileMode)) {
-        return;
-      }
-    } else {
-      placer.copy(object, target, fileMode);
-    }
-    copied.add(target);
   }
 }

@@ -187,19 +187,7 @@ public final class ReleaseRecycler {
         case FILE -> {
           Path same = reuse.fileFor(e);
           boolean[] copied = new boolean[1];
-          replace(target, t -> {
-            if (same != null && placer.tryLink(same, t)) {
-              return;
-            }
-            Path object = store.objectPath(e.digest());
-            int fileMode = options.mode().fileMode(e.mode());
-            if (options.mode().linksFile(e.mode())) { // READ_ONLY: a hard link to the 0444 object
-              copied[0] = !placer.linkOrCopy(object, t, fileMode);
-            } else {
-              placer.copy(object, t, fileMode);
-              copied[0] = true;
-            }
-          });
+          replace(target, t -> copied[0] = placer.placeFile(e, t, same, store, options.mode()));
           if (copied[0]) {
             copies.add(target);
           }
