@@ -4,6 +4,7 @@ import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
+import io.netty.channel.socket.DuplexChannel;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpContent;
@@ -28,6 +29,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,6 +40,12 @@ import org.slf4j.LoggerFactory;
  */
 final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
   private static final Logger log = LoggerFactory.getLogger(ApiRequestHandler.class);
+  /**
+   * How long a connection whose request was refused before its body was read keeps reading (and
+   * dropping) that body after the reply. Closing at once, with unread bytes in the socket, makes
+   * the kernel send a reset that can destroy the reply before the client reads it.
+   */
+  static final long LINGER_MILLIS = 2_000;
 
   private final HttpApiServer.Config config;
   private final Router router;
@@ -49,6 +57,7 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
   private Router.Match match;
   private Scope caller;
   private boolean discarding;
+  private boolean lingering;
   private long received;
   private ByteArrayOutputStream memoryBody;
   private Path bodyFile;
@@ -64,6 +73,12 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
   @Override
   public void channelRead(ChannelHandlerContext ctx, Object msg) {
     try {
+      if (lingering) {
+        if (msg instanceof LastHttpContent) {
+          ctx.close(); // the whole refused body arrived: closing can no longer reset the reply
+        }
+        return;
+      }
       if (msg instanceof HttpRequest head) {
         onHead(ctx, head);
       }
@@ -215,16 +230,36 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
     cleanup();
     match = null;
     discarding = true;
-    // an unread body cannot be skipped reliably: close after replying
-    write(ctx, response, !bodyPending && request != null && HttpUtil.isKeepAlive(request), false);
+    if (!bodyPending) {
+      write(ctx, response, request != null && HttpUtil.isKeepAlive(request), false);
+      return;
+    }
+    // an unread body cannot be skipped reliably: reply, stop writing, drop what still arrives for a
+    // bounded time (a lingering close), then close
+    lingering = true;
+    FullHttpResponse res = httpResponse(response, false);
+    res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
+    ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+      if (f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
+        duplex.shutdownOutput();
+        ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
+      } else {
+        ctx.close();
+      }
+    });
   }
 
-  private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive, boolean head) {
+  private static FullHttpResponse httpResponse(ApiResponse r, boolean head) {
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
         head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
     r.headers().forEach((k, v) -> res.headers().set(k, v));
+    return res;
+  }
+
+  private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive, boolean head) {
+    FullHttpResponse res = httpResponse(r, head);
     if (keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(res);
