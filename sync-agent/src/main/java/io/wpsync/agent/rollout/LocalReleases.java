@@ -187,11 +187,6 @@ public final class LocalReleases implements ReleaseWorkspace {
     }
   }
 
-  /**
-   * Live mode: turns the spare release (one retention would have deleted) into {@code releaseId} by
-   * applying only the difference, after rescanning what the spare really holds. False if there is
-   * no usable spare; the release is then built anew.
-   */
   /** The spare chosen by the last clean-up, if it is still a complete release other than current; used once. */
   private String takeSpare() throws IOException {
     String s = spare;
@@ -199,6 +194,11 @@ public final class LocalReleases implements ReleaseWorkspace {
     return s == null || s.equals(current()) || !layout.isComplete(s) ? null : s;
   }
 
+  /**
+   * Live mode: turns the spare release (one retention would have deleted) into {@code releaseId} by
+   * applying only the difference, after rescanning what the spare really holds. False if there is
+   * no usable spare; the release is then built anew.
+   */
   private boolean recycleSpare(LiveTreeHooks hooks, String releaseId, Manifest manifest,
       io.wpsync.core.release.ReleaseMaterializer.Reuse reuse) throws IOException {
     String s = takeSpare();
