@@ -8,7 +8,9 @@ import java.util.Random;
  * connected non-origin peers hold each (rarity), and which an origin asked us to take elsewhere.
  *
  * <p>Picking is rarest-first with a random tie-break: the scan starts at a random index and stops
- * early at the lowest possible rarity, so it is cheap even for large releases. Origins are only
+ * early at the lowest possible rarity. It walks whichever is sparser, the pieces still wanted
+ * (missing and not requested) or the peer's, so a release that differs from what we hold by a few
+ * pieces costs a few steps per pick, not one per piece of the release. Origins are only
  * asked for pieces no connected peer holds, so they seed new pieces rather than duplicates.
  * Confined to the download's thread.
  */
@@ -16,6 +18,8 @@ final class PieceBoard {
   private final int count;
   private final BitSet held;
   private final BitSet requested = new BitSet();
+  /** Missing and not requested: what a pick may return. */
+  private final BitSet wanted;
   private final int[] holders;
   private final long[] originDeferredUntil;
   private final Random random;
@@ -23,6 +27,9 @@ final class PieceBoard {
   PieceBoard(int count, BitSet held, Random random) {
     this.count = count;
     this.held = (BitSet) held.clone();
+    this.wanted = new BitSet(count);
+    wanted.set(0, count);
+    wanted.andNot(held);
     this.holders = new int[count];
     this.originDeferredUntil = new long[count];
     this.random = random;
@@ -47,6 +54,7 @@ final class PieceBoard {
   void markHeld(int i) {
     held.set(i);
     requested.clear(i);
+    wanted.clear(i);
   }
 
   boolean isRequested(int i) {
@@ -55,10 +63,14 @@ final class PieceBoard {
 
   void markRequested(int i) {
     requested.set(i);
+    wanted.clear(i);
   }
 
   void unrequest(int i) {
     requested.clear(i);
+    if (!held.get(i)) {
+      wanted.set(i);
+    }
   }
 
   int requestedCount() {
@@ -89,9 +101,12 @@ final class PieceBoard {
    * connected peer holds and that are not deferred qualify.
    */
   int pick(BitSet has, boolean origin, long nowNanos) {
-    if (count == 0) {
+    if (wanted.isEmpty()) {
       return -1;
     }
+    boolean walkWanted = wanted.cardinality() <= has.cardinality();
+    BitSet walk = walkWanted ? wanted : has;
+    BitSet filter = walkWanted ? has : wanted;
     int start = random.nextInt(count);
     int best = -1;
     int bestHolders = Integer.MAX_VALUE;
@@ -99,8 +114,8 @@ final class PieceBoard {
     for (int n = 0; n < 2; n++) { // [start, count) then [0, start)
       int from = n == 0 ? start : 0;
       int to = n == 0 ? count : start;
-      for (int i = has.nextSetBit(from); i >= 0 && i < to; i = has.nextSetBit(i + 1)) {
-        if (held.get(i) || requested.get(i)) {
+      for (int i = walk.nextSetBit(from); i >= 0 && i < to; i = walk.nextSetBit(i + 1)) {
+        if (!filter.get(i)) {
           continue;
         }
         if (origin && (holders[i] > 0 || originDeferredUntil[i] - nowNanos > 0)) {
