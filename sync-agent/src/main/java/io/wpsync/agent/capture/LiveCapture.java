@@ -88,6 +88,12 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
    * and a 60 s grace, a bound of two made every agent rescan one 20,000-file tree per change).
    */
   static final int MAX_WATCHED_RETIRED = 16;
+  /**
+   * Settled trees kept watched (the newest): retention recycles the newest tree it would delete
+   * into the next release, and a tree watched without a break since it was last known to hold its
+   * manifest needs no 20,000-file rescan to be recycled ({@link #holds}).
+   */
+  static final int MAX_WATCHED_SETTLED = 2;
   private static final long MAX_BACKOFF_MS = 30_000;
   /** Threads that copy captured files into the store (mostly waiting for fsync). */
   private static final int STORE_THREADS = 8;
@@ -135,6 +141,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   // guarded by lock (read without it only through volatile fields for status)
   private volatile Tree live;
   private final Map<String, Tree> retired = new LinkedHashMap<>();
+  /** Settled trees still watched, oldest first (see {@link #MAX_WATCHED_SETTLED}). */
+  private final Map<String, Tree> settledWatched = new LinkedHashMap<>();
   private final Set<String> fresh = new HashSet<>();
   /** Trees of freshly staged releases, watched ahead of their switch (built on the capture thread). */
   private final Map<String, Ahead> ahead = new HashMap<>();
@@ -155,6 +163,8 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     volatile boolean dirty = true;
     volatile boolean incomplete;
     volatile boolean watchedToEnd = true;
+    /** Settled and kept watched only to know whether it still holds {@link #expected}: never captured. */
+    volatile boolean settled;
     volatile Digest refused;
     volatile long lastScanMillis;
     /** Paths the watcher reported since the last scan: their cached digests are not trusted. */
@@ -177,10 +187,13 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         @Override
         public void changed(String path) {
           metrics.event();
+          dirty = true;
+          if (settled) {
+            return;
+          }
           if (touched.size() < MAX_TOUCHED) {
             touched.add(path);
           }
-          dirty = true;
           debouncer.signal();
         }
 
@@ -188,7 +201,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         public void overflow() {
           metrics.overflow();
           dirty = true;
-          debouncer.signal();
+          if (!settled) {
+            debouncer.signal();
+          }
         }
 
         @Override
@@ -487,6 +502,14 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     try {
       if ((live != null && live.id.equals(releaseId)) || retired.containsKey(releaseId)) {
         return null; // in use: never recycled
+      }
+      Tree quiet = settledWatched.remove(releaseId);
+      if (quiet != null) {
+        quiet.closeWatcher(); // the recycler changes it next; events seen until now are counted
+        if (!quiet.dirty && !quiet.incomplete) {
+          LOG.debug("{}: recycled as watched since it settled (no rescan)", releaseId);
+          return new Holdings(quiet.expected, null); // watched since it last held this: no rescan
+        }
       }
       Manifest release = releaseManifest(releaseId);
       // usually it still holds its release exactly: then that manifest is the answer, nothing is rebuilt
@@ -828,6 +851,50 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
   }
 
   /** The tree stopped being current: keep watching it for a while, then check it once more. */
+  /**
+   * Keeps a settled tree watched (it holds {@code t.expected}, nothing uncaptured) so recycling it
+   * needs no rescan; the oldest beyond {@link #MAX_WATCHED_SETTLED}, and any whose directory retention
+   * removed, stop being watched. Under the lock.
+   */
+  private void keepWatchedSettled(Tree t) {
+    t.settled = true;
+    settledWatched.put(t.id, t);
+    var it = settledWatched.values().iterator();
+    while (it.hasNext()) {
+      Tree s = it.next();
+      if (settledWatched.size() > MAX_WATCHED_SETTLED || !java.nio.file.Files.isDirectory(s.dir)) {
+        s.closeWatcher();
+        it.remove();
+      }
+    }
+  }
+
+  /** Settled trees still watched (tests). */
+  Set<String> watchedSettled() {
+    lock.lock();
+    try {
+      return new HashSet<>(settledWatched.keySet());
+    } finally {
+      lock.unlock();
+    }
+  }
+
+  /** Settled trees still watched and seen unchanged (tests). */
+  Set<String> quietSettled() {
+    lock.lock();
+    try {
+      Set<String> out = new HashSet<>();
+      settledWatched.forEach((id, t) -> {
+        if (!t.dirty && !t.incomplete) {
+          out.add(id);
+        }
+      });
+      return out;
+    } finally {
+      lock.unlock();
+    }
+  }
+
   private void retire(Tree t) {
     t.retiredAt = clock.millis();
     retired.put(t.id, t);
@@ -877,8 +944,12 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         scheduleSettle(t, 1000);
         return;
       }
-      t.closeWatcher();
       retired.remove(t.id);
+      if (t.watcher != null && !t.incomplete) {
+        keepWatchedSettled(t);
+      } else {
+        t.closeWatcher();
+      }
       notes.write(t.id, new CaptureNotes.Note(null, true, true));
       pruneNotes();
       LOG.debug("{}: settled (nothing uncaptured; {}) in {} ms; retention may remove it", t.id,
@@ -1006,6 +1077,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         live.closeWatcher();
       }
       retired.values().forEach(Tree::closeWatcher);
+      settledWatched.values().forEach(Tree::closeWatcher);
       ahead.values().forEach(Ahead::abandon);
     } finally {
       lock.unlock();

@@ -26,19 +26,22 @@ public interface LiveTreeHooks {
   void aroundSwitch(String from, String to, SwitchAction doSwitch) throws IOException;
 
   /**
-   * What the (not current, settled) release directory {@code releaseId} really holds, from a rescan,
-   * for recycling it into the next release; null if it cannot be told.
+   * What the (not current, settled) release directory {@code releaseId} really holds, for recycling
+   * it into the next release: from a rescan, or, if it stayed watched since it was last known and
+   * nothing was seen to change, from that knowledge. Null if it cannot be told. The caller changes
+   * the directory next: it is no longer watched after this call.
    */
   Holdings holds(String releaseId);
 
   /**
    * A release directory's content: {@code manifest} for what the capture looks at, and {@code
-   * unlisted}, the relative paths of anything else the rescan saw there (excluded, linked, ...).
+   * unlisted}, the relative paths of anything else the rescan saw there (excluded, linked, ...);
+   * null if no rescan listed it (the recycler then lists every directory for leftovers).
    */
   record Holdings(io.wpsync.core.manifest.Manifest manifest, java.util.List<String> unlisted) {
     public Holdings {
       java.util.Objects.requireNonNull(manifest, "manifest");
-      unlisted = java.util.List.copyOf(unlisted);
+      unlisted = unlisted == null ? null : java.util.List.copyOf(unlisted);
     }
   }
 

@@ -25,6 +25,7 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
+import java.util.Set;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
@@ -240,7 +241,7 @@ class LiveCaptureTest {
     assertThat(proposals).hasSize(1);
     assertThat(proposals.get(0).base()).isEqualTo("r0");
     assertThat(proposals.get(0).manifest().entry("plugins/akismet/unseen.php")).isPresent();
-    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).containsExactly("wpsync-watch-r" + switches));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).isEqualTo(liveAndSettledWatchers("r" + switches)));
   }
 
   @Test
@@ -268,11 +269,15 @@ class LiveCaptureTest {
     capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
     assertThat(capture.holds("r1")).as("not settled yet: in use").isNull();
     await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+    assertThat(capture.quietSettled()).as("watched to the end, kept watched").containsExactly("r1");
+    // where the capture does not look (excluded: no event): found by the recycler's listing
     Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/stale.log"), "left behind");
 
     var holds = capture.holds("r1");
-    assertThat(holds.unlisted()).as("what the rescan saw beside the manifest")
-        .contains("plugins/akismet/stale.log", "uploads");
+    assertThat(holds.unlisted()).as("no rescan: what it holds is known").isNull();
+    assertThat(holds.manifest().entry("themes/demo/style.css").orElseThrow().size())
+        .isEqualTo(Files.size(layout.releaseDir("r1").resolve("themes/demo/style.css")));
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).containsExactly("wpsync-watch-r2"));
     Manifest v3 = release3();
     var rec = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), Clock.systemUTC())
         .recycle("r1", holds.manifest(), holds.unlisted(), "r3", v3, capture.reuseFor("r3"));
@@ -283,6 +288,49 @@ class LiveCaptureTest {
     assertThat(Files.exists(layout.releaseDir("r3").resolve("plugins/akismet/stale.log"))).isFalse();
     capture.aroundSwitch("r2", "r3", () -> sw.switchTo("r3"));
     assertThat(sw.current()).contains("r3");
+  }
+
+  @Test
+  void aSettledReleaseWrittenAfterItSettledIsRescannedBeforeItIsRecycled() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    start(fast());
+    release("r2", source("2"), capture.reuseFor("r2"));
+    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+    await().atMost(WAIT).until(() -> capture.quietSettled().contains("r1"));
+    Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/late.php"), "<?php // after it settled");
+    Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/stale.log"), "left behind");
+    await().atMost(WAIT).until(() -> capture.quietSettled().isEmpty()); // the watcher saw it
+
+    var holds = capture.holds("r1");
+    assertThat(holds.manifest().entry("plugins/akismet/late.php")).as("found by the rescan").isPresent();
+    assertThat(holds.unlisted()).as("what the rescan saw beside the manifest")
+        .contains("plugins/akismet/stale.log", "uploads");
+    assertThat(proposals).as("a settled tree is never captured").isEmpty();
+    var rec = new io.wpsync.core.release.ReleaseRecycler(layout, store, materializer.options(), Clock.systemUTC())
+        .recycle("r1", holds.manifest(), holds.unlisted(), "r3", release3(), capture.reuseFor("r3"));
+    assertThat(rec).isPresent();
+    assertThat(Files.exists(layout.releaseDir("r3").resolve("plugins/akismet/late.php"))).isFalse();
+    assertThat(Files.exists(layout.releaseDir("r3").resolve("plugins/akismet/stale.log"))).isFalse();
+  }
+
+  @Test
+  void onlyTheNewestSettledTreesStayWatched() throws Exception {
+    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r0");
+    start(fast());
+    int switches = LiveCapture.MAX_WATCHED_SETTLED + 3;
+    for (int i = 1; i <= switches; i++) {
+      String id = "r" + i;
+      release(id, source(Integer.toString(i)), capture.reuseFor(id));
+      capture.aroundSwitch("r" + (i - 1), id, () -> sw.switchTo(id));
+      await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
+    }
+    assertThat(capture.quietSettled()).hasSize(LiveCapture.MAX_WATCHED_SETTLED)
+        .contains("r" + (switches - 1));
+    assertThat(watcherThreads()).hasSize(LiveCapture.MAX_WATCHED_SETTLED + 1); // and the live tree's
+    capture.close();
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).isEmpty());
   }
 
   @Test
@@ -303,8 +351,16 @@ class LiveCaptureTest {
     });
     assertThat(sw.current()).contains("r30");
     await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
-    // every tree left behind stopped being watched: only the live one holds an inotify instance
-    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).containsExactly("wpsync-watch-r30"));
+    // every tree left behind stopped being watched but the newest settled ones: no inotify instance leaks
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).isEqualTo(liveAndSettledWatchers("r30")));
+  }
+
+  /** The watcher threads there should be: the live tree's and those of the settled trees kept watched. */
+  private List<String> liveAndSettledWatchers(String live) {
+    Set<String> settled = capture.watchedSettled();
+    assertThat(settled).hasSizeLessThanOrEqualTo(LiveCapture.MAX_WATCHED_SETTLED);
+    return java.util.stream.Stream.concat(java.util.stream.Stream.of(live), settled.stream())
+        .map(id -> "wpsync-watch-" + id).sorted().toList();
   }
 
   private static List<String> watcherThreads() {

@@ -7,7 +7,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Set;
 
 /**
  * What changes between two manifests, path by path, in manifest order.
@@ -62,17 +61,24 @@ public final class ManifestDiff {
   private final Map<Digest, Long> newObjects;
 
   private ManifestDiff(List<ManifestEntry> added, List<Change> changed, List<ManifestEntry> removed,
-      List<Change> modeChanged, Set<Digest> had) {
+      List<Change> modeChanged, Manifest before) {
     this.added = List.copyOf(added);
     this.changed = List.copyOf(changed);
     this.removed = List.copyOf(removed);
     this.modeChanged = List.copyOf(modeChanged);
     Map<Digest, Long> objects = new LinkedHashMap<>();
     for (ManifestEntry e : added) {
-      addIfNew(e, had, objects);
+      addFile(e, objects);
     }
     for (Change c : changed) {
-      addIfNew(c.after(), had, objects);
+      addFile(c.after(), objects);
+    }
+    if (!objects.isEmpty()) { // usually a few: one pass over the old tree, no set of all its objects
+      for (ManifestEntry e : before.entries()) {
+        if (e.isFile()) {
+          objects.remove(e.digest());
+        }
+      }
     }
     this.newObjects = Collections.unmodifiableMap(objects);
   }
@@ -88,6 +94,11 @@ public final class ManifestDiff {
     int i = 0;
     int j = 0;
     while (i < a.size() || j < b.size()) { // both are sorted by PATH_ORDER: one merge pass
+      if (i < a.size() && j < b.size() && a.get(i) == b.get(j)) {
+        i++; // entries are interned: the same object is the same path and content, nothing to compare
+        j++;
+        continue;
+      }
       int cmp = i >= a.size() ? 1 : j >= b.size() ? -1
           : Manifest.PATH_ORDER.compare(a.get(i).path(), b.get(j).path());
       if (cmp < 0) {
@@ -104,7 +115,7 @@ public final class ManifestDiff {
         }
       }
     }
-    return new ManifestDiff(added, changed, removed, modeChanged, before.objectDigests());
+    return new ManifestDiff(added, changed, removed, modeChanged, before);
   }
 
   private static boolean sameData(ManifestEntry x, ManifestEntry y) {
@@ -146,8 +157,8 @@ public final class ManifestDiff {
     return newObjects;
   }
 
-  private static void addIfNew(ManifestEntry e, Set<Digest> have, Map<Digest, Long> out) {
-    if (e.isFile() && !have.contains(e.digest())) {
+  private static void addFile(ManifestEntry e, Map<Digest, Long> out) {
+    if (e.isFile()) {
       out.putIfAbsent(e.digest(), e.size());
     }
   }
