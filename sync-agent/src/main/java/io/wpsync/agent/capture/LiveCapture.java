@@ -889,7 +889,6 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     return t;
   }
 
-  /** The tree stopped being current: keep watching it for a while, then check it once more. */
   /**
    * Keeps a settled tree watched (it holds {@code t.expected}, nothing uncaptured) so recycling it
    * needs no rescan; the oldest beyond {@link #MAX_WATCHED_SETTLED}, and any whose directory retention
@@ -904,6 +903,39 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       if (settledWatched.size() > MAX_WATCHED_SETTLED || !java.nio.file.Files.isDirectory(s.dir)) {
         s.closeWatcher();
         it.remove();
+      }
+    }
+  }
+
+  /**
+   * Watches a left tree again whose watch was given up early, so that a settle that then rescans it
+   * unchanged can keep it watched ({@link #keepWatchedSettled}) and its recycling needs no second
+   * rescan. Registered without the lock (thousands of directories), installed under it.
+   */
+  private void watchAgain(Tree t) {
+    List<String> dirs = new ArrayList<>();
+    for (ManifestEntry e : t.expected.entries()) {
+      if (e.isDirectory()) {
+        dirs.add(e.path());
+      }
+    }
+    TreeWatcher w;
+    try {
+      w = new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), t.id).start(dirs);
+    } catch (IOException | RuntimeException e) {
+      LOG.debug("{}: not watched again ({})", t.id, e.toString());
+      return;
+    }
+    lock.lock();
+    try {
+      if (state.get() == State.STARTED && retired.get(t.id) == t && t.watcher == null) {
+        t.watcher = w;
+        w = null;
+      }
+    } finally {
+      lock.unlock();
+      if (w != null) {
+        w.close();
       }
     }
   }
@@ -934,6 +966,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     }
   }
 
+  /** The tree stopped being current: keep watching it for a while, then check it once more. */
   private void retire(Tree t) {
     t.retiredAt = clock.millis();
     retired.put(t.id, t);
@@ -959,6 +992,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
     long started = System.nanoTime();
     boolean check = t.mayHaveChanged() || !t.watchedToEnd;
     String how = check ? "rescanned" : "watched to the end";
+    if (check && t.watcher == null) {
+      watchAgain(t); // before the rescan: if it finds the tree unchanged, it stays known while watched
+    }
     if (check && unchangedWithoutLock(t)) {
       check = false; // unwatched at the end, but a rescan finds exactly what was last acknowledged
       how = "rescanned, unchanged";

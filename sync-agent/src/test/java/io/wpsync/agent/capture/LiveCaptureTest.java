@@ -314,6 +314,36 @@ class LiveCaptureTest {
     assertThat(Files.exists(layout.releaseDir("r3").resolve("plugins/akismet/stale.log"))).isFalse();
   }
 
+  /**
+   * A left tree whose watch was given up early (more left trees than are watched at once) is
+   * watched again when it settles; found unchanged, it stays watched, so recycling it needs no rescan.
+   */
+  @Test
+  void aTreeUnwatchedEarlyIsWatchedAgainWhenItSettlesUnchanged() throws Exception {
+    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r0");
+    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store),
+        CaptureRules.of(List.of(), List.of("uploads")), fast(), recorder, tmp.resolve("data/capture"),
+        Duration.ofSeconds(4), new SimpleMeterRegistry(), Clock.systemUTC());
+    capture.start("r0");
+    release("r1", source("1"), capture.reuseFor("r1"));
+    capture.aroundSwitch("r0", "r1", () -> sw.switchTo("r1"));
+    Thread.sleep(1_500); // the others leave (within r0's grace) and settle 1.5 s after it
+    int switches = LiveCapture.MAX_WATCHED_RETIRED + 1;
+    for (int i = 2; i <= switches; i++) {
+      String id = "r" + i;
+      release(id, source(Integer.toString(i)), capture.reuseFor(id));
+      capture.aroundSwitch("r" + (i - 1), id, () -> sw.switchTo(id));
+    }
+    assertThat(watcherThreads()).as("r0's watch was given up for the newer ones").doesNotContain("wpsync-watch-r0");
+
+    await().atMost(WAIT).pollInterval(Duration.ofMillis(10)).until(() -> capture.quietSettled().contains("r0"));
+    var holds = capture.holds("r0");
+    assertThat(holds.unlisted()).as("known from the settle's rescan and the watch since: no rescan").isNull();
+    assertThat(holds.manifest().entry("themes/demo/style.css")).isPresent();
+    assertThat(proposals).isEmpty();
+  }
+
   @Test
   void onlyTheNewestSettledTreesStayWatched() throws Exception {
     release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
