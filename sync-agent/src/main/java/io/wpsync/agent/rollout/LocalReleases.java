@@ -65,8 +65,13 @@ public final class LocalReleases implements ReleaseWorkspace {
   private final Clock clock;
   private volatile LiveTreeHooks live;
   private final io.wpsync.core.release.ReleaseRecycler recycler;
-  /** A release retention would delete, kept to be recycled into the next one. */
-  private volatile String spare;
+  /**
+   * Releases retention would delete, kept to be recycled into the next ones instead (newest first).
+   * Two, not one: a left tree that settles just after a clean-up would otherwise leave the next
+   * release without a spare (built whole) and the one after with two (one deleted, 20,000 unlinks).
+   */
+  static final int SPARES = 2;
+  private final java.util.Deque<String> spares = new java.util.concurrent.ConcurrentLinkedDeque<>();
   private long lastGcMillis;
   /**
    * Live mode: store GC runs at most this often (it decodes the manifest of every retained release;
@@ -187,11 +192,14 @@ public final class LocalReleases implements ReleaseWorkspace {
     }
   }
 
-  /** The spare chosen by the last clean-up, if it is still a complete release other than current; used once. */
+  /** The newest spare kept by the last clean-up that is still a complete release other than current; used once. */
   private String takeSpare() throws IOException {
-    String s = spare;
-    spare = null;
-    return s == null || s.equals(current()) || !layout.isComplete(s) ? null : s;
+    for (String s = spares.pollFirst(); s != null; s = spares.pollFirst()) {
+      if (!s.equals(current()) && layout.isComplete(s)) {
+        return s;
+      }
+    }
+    return null;
   }
 
   /**
@@ -331,10 +339,10 @@ public final class LocalReleases implements ReleaseWorkspace {
       pinned.addAll(hooks.uncaptured()); // never delete a directory that may hold uncaptured writes
     }
     List<String> removable = retention.removable(pinned);
-    spare = removable.isEmpty() ? null : removable.get(0); // recycled into the next release instead
-    if (spare != null) {
-      pinned.add(spare);
-    }
+    List<String> kept = removable.subList(0, Math.min(SPARES, removable.size())); // recycled into the next releases instead
+    spares.clear();
+    spares.addAll(kept);
+    pinned.addAll(kept);
     ReleaseRetention.Result r = retention.cleanup(pinned);
     if (!r.removed().isEmpty()) {
       LOG.info("retention removed releases {}; kept {}", r.removed(), r.kept());
