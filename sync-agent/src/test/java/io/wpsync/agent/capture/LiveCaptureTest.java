@@ -117,6 +117,16 @@ class LiveCaptureTest {
     return capture;
   }
 
+  /** Release r0 current and captured (no excludes, fast settings), left trees watched for {@code retiredWatch}. */
+  private void startOnR0(Duration retiredWatch) throws Exception {
+    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r0");
+    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store),
+        CaptureRules.of(List.of(), List.of("uploads")), fast(), recorder, tmp.resolve("data/capture"),
+        retiredWatch, new SimpleMeterRegistry(), Clock.systemUTC());
+    capture.start("r0");
+  }
+
   private static CaptureSettings fast() {
     return CaptureSettings.defaults().withQuiet(Duration.ofMillis(100)).withMinInterval(Duration.ZERO);
   }
@@ -221,12 +231,7 @@ class LiveCaptureTest {
    */
   @Test
   void aLeftTreeNoLongerWatchedIsRescannedAtTheEndAndLosesNoWrite() throws Exception {
-    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
-    sw.switchTo("r0");
-    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store),
-        CaptureRules.of(List.of(), List.of("uploads")), fast(), recorder, tmp.resolve("data/capture"),
-        Duration.ofSeconds(3), new SimpleMeterRegistry(), Clock.systemUTC());
-    capture.start("r0");
+    startOnR0(Duration.ofSeconds(3));
     int switches = LiveCapture.MAX_WATCHED_RETIRED + 2;
     for (int i = 1; i <= switches; i++) {
       String id = "r" + i;
@@ -320,12 +325,7 @@ class LiveCaptureTest {
    */
   @Test
   void aTreeUnwatchedEarlyIsWatchedAgainWhenItSettlesUnchanged() throws Exception {
-    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
-    sw.switchTo("r0");
-    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store),
-        CaptureRules.of(List.of(), List.of("uploads")), fast(), recorder, tmp.resolve("data/capture"),
-        Duration.ofSeconds(4), new SimpleMeterRegistry(), Clock.systemUTC());
-    capture.start("r0");
+    startOnR0(Duration.ofSeconds(4));
     release("r1", source("1"), capture.reuseFor("r1"));
     capture.aroundSwitch("r0", "r1", () -> sw.switchTo("r1"));
     Thread.sleep(1_500); // the others leave (within r0's grace) and settle 1.5 s after it
@@ -365,11 +365,7 @@ class LiveCaptureTest {
 
   @Test
   void switchesRacingSettlesAndCapturesNeverDeadlock() throws Exception {
-    release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
-    sw.switchTo("r0");
-    capture = new LiveCapture("agent-1", layout, io.wpsync.core.store.ManifestCache.over(store), CaptureRules.of(List.of(), List.of("uploads")), fast(),
-        recorder, tmp.resolve("data/capture"), Duration.ofMillis(1), new SimpleMeterRegistry(), Clock.systemUTC());
-    capture.start("r0");
+    startOnR0(Duration.ofMillis(1));
     org.junit.jupiter.api.Assertions.assertTimeoutPreemptively(Duration.ofSeconds(60), () -> {
       for (int i = 1; i <= 30; i++) {
         String id = "r" + i;
