@@ -127,6 +127,15 @@ class LiveCaptureTest {
     capture.start("r0");
   }
 
+  /** Release r1 current and captured (fast settings), then r2 built from it and switched to. */
+  private void switchFromR1ToR2() throws Exception {
+    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
+    sw.switchTo("r1");
+    start(fast());
+    release("r2", source("2"), capture.reuseFor("r2"));
+    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+  }
+
   private static CaptureSettings fast() {
     return CaptureSettings.defaults().withQuiet(Duration.ofMillis(100)).withMinInterval(Duration.ZERO);
   }
@@ -251,11 +260,7 @@ class LiveCaptureTest {
 
   @Test
   void aRollbackTargetIsPutBackToItsManifestFirst() throws Exception {
-    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
-    sw.switchTo("r1");
-    start(fast());
-    release("r2", source("2"), capture.reuseFor("r2"));
-    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+    switchFromR1ToR2();
     // WordPress edits a file of r2 in place: r1 shares that inode, so r1 changes too
     Files.writeString(live().resolve("plugins/akismet/akismet.php"), "<?php // edited in place in r2");
     assertThat(Files.readString(layout.releaseDir("r1").resolve("plugins/akismet/akismet.php"))).contains("in r2");
@@ -267,11 +272,7 @@ class LiveCaptureTest {
 
   @Test
   void aSettledOldReleaseIsRecycledIntoTheNextOne() throws Exception {
-    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
-    sw.switchTo("r1");
-    start(fast());
-    release("r2", source("2"), capture.reuseFor("r2"));
-    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+    switchFromR1ToR2();
     assertThat(capture.holds("r1")).as("not settled yet: in use").isNull();
     await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty());
     assertThat(capture.quietSettled()).as("watched to the end, kept watched").containsExactly("r1");
@@ -297,11 +298,7 @@ class LiveCaptureTest {
 
   @Test
   void aSettledReleaseWrittenAfterItSettledIsRescannedBeforeItIsRecycled() throws Exception {
-    release("r1", source("1"), ReleaseMaterializer.Reuse.NONE);
-    sw.switchTo("r1");
-    start(fast());
-    release("r2", source("2"), capture.reuseFor("r2"));
-    capture.aroundSwitch("r1", "r2", () -> sw.switchTo("r2"));
+    switchFromR1ToR2();
     await().atMost(WAIT).until(() -> capture.quietSettled().contains("r1"));
     Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/late.php"), "<?php // after it settled");
     Files.writeString(layout.releaseDir("r1").resolve("plugins/akismet/stale.log"), "left behind");
