@@ -34,7 +34,7 @@ class LiveReuseTest {
 
   @Test
   void findsTheSamePathOrAnyFileWithTheContentAndMode() throws Exception {
-    var reuse = new LiveCapture.LiveReuse(DIR, have(10));
+    var reuse = new LiveReuse(DIR, have(10));
     assertThat(reuse.fileFor(file(3, 0644))).isEqualTo(DIR.resolve("plugins/p/f0003.php"));
     ManifestEntry moved = ManifestEntry.file("themes/t/copy.php", 0644, 10, digest(7), List.of());
     assertThat(reuse.fileFor(moved)).isEqualTo(DIR.resolve("plugins/p/f0007.php"));
@@ -45,8 +45,8 @@ class LiveReuseTest {
 
   @Test
   void answersTheSameOnceItIndexesThePaths() throws Exception {
-    int files = LiveCapture.LiveReuse.SEARCHES * 3;
-    var reuse = new LiveCapture.LiveReuse(DIR, have(files));
+    int files = LiveReuse.SEARCHES * 3;
+    var reuse = new LiveReuse(DIR, have(files));
     for (int i = 0; i < files; i++) { // searched first, then from the index
       assertThat(reuse.fileFor(file(i, 0644))).as("file %d", i).isEqualTo(DIR.resolve(String.format("plugins/p/f%04d.php", i)));
     }
