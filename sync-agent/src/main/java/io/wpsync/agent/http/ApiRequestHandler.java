@@ -56,7 +56,6 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
   private HttpRequest request;
   private Router.Match match;
   private Scope caller;
-  private boolean discarding;
   private boolean lingering;
   private long received;
   private ByteArrayOutputStream memoryBody;
@@ -96,7 +95,6 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
   private void onHead(ChannelHandlerContext ctx, HttpRequest head) throws IOException {
     cleanup();
     request = head;
-    discarding = false;
     received = 0;
     if (!head.decoderResult().isSuccess()) {
       fail(ctx, ApiResponse.problem(400, "Bad Request", "malformed HTTP request: " + head.decoderResult().cause()));
@@ -143,11 +141,8 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
   }
 
   private void onContent(ChannelHandlerContext ctx, HttpContent content) throws IOException {
-    if (discarding || match == null) {
-      if (content instanceof LastHttpContent) {
-        discarding = false;
-      }
-      return;
+    if (match == null) {
+      return; // refused: the rest of its body is dropped
     }
     int n = content.content().readableBytes();
     received += n;
@@ -224,22 +219,22 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
     }
   }
 
-  /** Replies with an error now and ignores the rest of this request's body. */
+  /**
+   * Replies with an error now and ignores the rest of this request's body. A body still on its way
+   * cannot be skipped reliably, and closing with unread bytes resets the connection under the reply:
+   * the connection stops writing and drops what still arrives until the body ends or for {@link
+   * #LINGER_MILLIS} (a lingering close), then closes.
+   */
   private void fail(ChannelHandlerContext ctx, ApiResponse response) {
     boolean bodyPending = request != null && (HttpUtil.getContentLength(request, 0L) > 0 || HttpUtil.isTransferEncodingChunked(request));
     cleanup();
     match = null;
-    discarding = true;
     if (!bodyPending) {
       write(ctx, response, request != null && HttpUtil.isKeepAlive(request), false);
       return;
     }
-    // an unread body cannot be skipped reliably: reply, stop writing, drop what still arrives for a
-    // bounded time (a lingering close), then close
     lingering = true;
-    FullHttpResponse res = httpResponse(response, false);
-    res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-    ctx.writeAndFlush(res).addListener((ChannelFutureListener) f -> {
+    write(ctx, response, false, false, f -> {
       if (f.isSuccess() && f.channel() instanceof DuplexChannel duplex) {
         duplex.shutdownOutput();
         ctx.executor().schedule(() -> ctx.close(), LINGER_MILLIS, TimeUnit.MILLISECONDS);
@@ -249,23 +244,24 @@ final class ApiRequestHandler extends ChannelInboundHandlerAdapter {
     });
   }
 
-  private static FullHttpResponse httpResponse(ApiResponse r, boolean head) {
+  private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive, boolean head) {
+    write(ctx, r, keepAlive, head, ChannelFutureListener.CLOSE);
+  }
+
+  /** Writes the reply; unless kept alive, {@code thenClose} runs once it is written. */
+  private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive, boolean head,
+      ChannelFutureListener thenClose) {
     FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.valueOf(r.status()),
         head ? Unpooled.EMPTY_BUFFER : Unpooled.wrappedBuffer(r.body()));
     res.headers().set(HttpHeaderNames.CONTENT_TYPE, r.contentType());
     res.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, r.body().length);
     r.headers().forEach((k, v) -> res.headers().set(k, v));
-    return res;
-  }
-
-  private static void write(ChannelHandlerContext ctx, ApiResponse r, boolean keepAlive, boolean head) {
-    FullHttpResponse res = httpResponse(r, head);
     if (keepAlive) {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
       ctx.writeAndFlush(res);
     } else {
       res.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.CLOSE);
-      ctx.writeAndFlush(res).addListener(ChannelFutureListener.CLOSE);
+      ctx.writeAndFlush(res).addListener(thenClose);
     }
   }
 
