@@ -438,6 +438,10 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         doSwitch.run();
         return;
       }
+      Tree settledBefore = settledWatched.remove(to); // a rollback target: the live tree gets its own watch
+      if (settledBefore != null) {
+        settledBefore.closeWatcher();
+      }
       if (old != null && old.mayHaveChanged() && state.get() == State.STARTED) {
         followUp = scanAndStore(old, "before switching to " + to);
       }
@@ -793,7 +797,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
       }
     }
     Tree t = new Tree(id, layout.releaseDir(id), release, expected);
-    t.watcher = new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), id).start();
+    t.watcher = watch(t, null);
     notes.write(id, new CaptureNotes.Note(captured, true, false));
     return t;
   }
@@ -817,13 +821,7 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         throw new IOException("release " + id + " holds an unsafe path and cannot be repaired: " + e.getMessage(), e);
       }
     }
-    List<String> dirs = new ArrayList<>();
-    for (ManifestEntry e : release.entries()) {
-      if (e.isDirectory()) {
-        dirs.add(e.path());
-      }
-    }
-    t.watcher = new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), id).start(dirs);
+    t.watcher = watch(t, release);
     t.dirty = false;
     t.lastScanMillis = clock.millis();
     return t;
@@ -853,15 +851,9 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
    * rescan. Registered without the lock (thousands of directories), installed under it.
    */
   private void watchAgain(Tree t) {
-    List<String> dirs = new ArrayList<>();
-    for (ManifestEntry e : t.expected.entries()) {
-      if (e.isDirectory()) {
-        dirs.add(e.path());
-      }
-    }
     TreeWatcher w;
     try {
-      w = new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), t.id).start(dirs);
+      w = watch(t, t.expected);
     } catch (IOException | RuntimeException e) {
       LOG.debug("{}: not watched again ({})", t.id, e.toString());
       return;
@@ -878,6 +870,22 @@ public final class LiveCapture implements LiveTreeHooks, Closeable {
         w.close();
       }
     }
+  }
+
+  /**
+   * Starts watching {@code t}, registering the directories {@code m} lists at once (null: those
+   * found by listing the tree).
+   */
+  private TreeWatcher watch(Tree t, Manifest m) throws IOException {
+    List<String> dirs = m == null ? null : new ArrayList<>();
+    if (m != null) {
+      for (ManifestEntry e : m.entries()) {
+        if (e.isDirectory()) {
+          dirs.add(e.path());
+        }
+      }
+    }
+    return new TreeWatcher(t.dir, rules.scanRules(), settings.maxWatches(), t.listener(), t.id).start(dirs);
   }
 
   /** Settled trees still watched (tests). */

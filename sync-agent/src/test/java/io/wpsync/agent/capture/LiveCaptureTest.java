@@ -342,6 +342,18 @@ class LiveCaptureTest {
   }
 
   @Test
+  void aSettledTreeMadeCurrentAgainIsWatchedOnce() throws Exception {
+    switchFromR1ToR2();
+    await().atMost(WAIT).until(() -> capture.quietSettled().contains("r1"));
+    capture.aroundSwitch("r2", "r1", () -> sw.switchTo("r1")); // a rollback to the settled r1
+
+    assertThat(capture.watchedSettled()).doesNotContain("r1");
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).containsExactly("wpsync-watch-r1", "wpsync-watch-r2"));
+    await().atMost(WAIT).until(() -> capture.uncaptured().isEmpty()); // r2 settles
+    await().atMost(WAIT).untilAsserted(() -> assertThat(watcherThreads()).isEqualTo(liveAndSettledWatchers("r1")));
+  }
+
+  @Test
   void onlyTheNewestSettledTreesStayWatched() throws Exception {
     release("r0", source("0"), ReleaseMaterializer.Reuse.NONE);
     sw.switchTo("r0");
